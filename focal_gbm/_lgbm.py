@@ -1,0 +1,172 @@
+"""LightGBM glue: train from the optimal starting margin and keep it in the model.
+
+LightGBM's ``init_score`` lives on the Dataset: it is neither stored in the
+model nor added by ``Booster.predict``, so a model trained from it predicts
+margins that are off by the starting margin, silently. :func:`lightgbm_train`
+adds the starting margin to the leaves of the first tree after training, so
+the booster it returns carries it, in memory and in ``save_model`` files.
+
+``lightgbm`` is imported inside the functions so that ``import focal_gbm``
+works without it.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import numpy as np
+
+from .objective import FocalLoss, _labels_and_weights
+
+# Header line of a built-in binary model; a model trained with a callable
+# objective has none, and LightGBM then returns raw scores from predict().
+_BINARY_OBJECTIVE_LINE = "objective=binary sigmoid:1"
+
+
+def _check_params(params: dict[str, Any]) -> dict[str, Any]:
+    params = dict(params)
+    for alias in ("objective", "objective_type", "app", "application", "loss"):
+        if alias in params:
+            raise ValueError(
+                f"params[{alias!r}] must not be set: the objective is the FocalLoss "
+                "passed as objective="
+            )
+    if "num_class" in params and params["num_class"] not in (1,):
+        raise ValueError("FocalLoss is a binary objective; params['num_class'] must be 1")
+    return params
+
+
+def add_init_score(booster, init_score: float, *, probability_output: bool = True):
+    """A copy of ``booster`` whose raw scores include the constant ``init_score``.
+
+    The constant is added to every leaf of the first tree, which shifts every
+    prediction by exactly that amount. With ``probability_output`` the copy
+    also declares LightGBM's ``binary`` objective, so that ``predict`` returns
+    probabilities and ``predict(raw_score=True)`` margins, as for a model
+    trained with the built-in objective; the file written by ``save_model``
+    loads anywhere LightGBM does.
+
+    Parameters
+    ----------
+    booster : lightgbm.Booster
+        A binary model trained from ``init_score`` (for instance through a
+        Dataset's ``init_score``), with at least one tree.
+    init_score : float
+        The starting margin that training used.
+    probability_output : bool, default=True
+        Declare the ``binary`` objective (sigmoid output).
+
+    Returns
+    -------
+    lightgbm.Booster
+    """
+    import lightgbm
+
+    if booster.num_trees() == 0:
+        raise ValueError("the booster has no tree to hold the starting margin")
+    model = booster.model_to_string(num_iteration=-1)
+    if probability_output:
+        model = re.sub(r"^objective=.*$\n?", "", model, count=1, flags=re.M)
+        model = re.sub(
+            r"^(max_feature_idx=.*)$",
+            lambda m: m.group(1) + "\n" + _BINARY_OBJECTIVE_LINE,
+            model,
+            count=1,
+            flags=re.M,
+        )
+    shifted = lightgbm.Booster(model_str=model)
+    first_tree = shifted.dump_model(num_iteration=1)["tree_info"][0]
+    for leaf in range(first_tree["num_leaves"]):
+        shifted.set_leaf_output(0, leaf, shifted.get_leaf_output(0, leaf) + init_score)
+    shifted.best_iteration = booster.best_iteration
+    shifted.best_score = booster.best_score
+    return shifted
+
+
+def lightgbm_train(
+    params: dict[str, Any],
+    train_set,
+    num_boost_round: int = 100,
+    *,
+    objective: FocalLoss,
+    valid_sets=None,
+    **kwargs,
+):
+    """``lightgbm.train`` with a focal objective, started from the optimal margin.
+
+    The returned booster includes the starting margin and behaves like a
+    model of LightGBM's built-in ``binary`` objective: ``predict`` returns
+    probabilities, ``predict(raw_score=True)`` margins, and a saved model
+    reloads with the same predictions. ``params["metric"]`` defaults to
+    ``"None"`` and ``objective.metric`` is passed as ``feval``: LightGBM's
+    built-in metrics would read raw scores as probabilities.
+
+    ``train_set`` and every Dataset in ``valid_sets`` get the starting margin
+    as their ``init_score`` (so validation metrics see the same margins the
+    model will predict); they keep it afterwards, as LightGBM's own
+    ``init_model`` does.
+
+    Parameters
+    ----------
+    params : dict
+        LightGBM parameters, without an objective.
+    train_set : lightgbm.Dataset
+        Training data with labels in [0, 1] (and optional weights).
+    num_boost_round : int, default=100
+        Boosting rounds.
+    objective : FocalLoss
+        The focal loss to train with. ``alpha="balanced"`` is fixed from
+        ``train_set``'s labels and weights.
+    valid_sets : list of lightgbm.Dataset, optional
+        Validation data for ``callbacks`` such as ``lightgbm.early_stopping``.
+    **kwargs
+        Passed to ``lightgbm.train`` (``valid_names``, ``callbacks``, ...).
+
+    Returns
+    -------
+    lightgbm.Booster
+
+    Examples
+    --------
+    >>> import numpy as np, lightgbm as lgb
+    >>> from focal_gbm import FocalLoss, lightgbm_train
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(500, 3)); y = (X[:, 0] > 1.3).astype(float)
+    >>> booster = lightgbm_train({"num_leaves": 7, "verbose": -1},
+    ...                          lgb.Dataset(X, y), 20,
+    ...                          objective=FocalLoss(gamma=2.0, alpha=0.25))
+    >>> proba = booster.predict(X)  # probabilities, starting margin included
+    >>> bool(((proba > 0) & (proba < 1)).all())
+    True
+    """
+    import lightgbm
+
+    if not isinstance(objective, FocalLoss):
+        raise TypeError(f"objective must be a FocalLoss, got {type(objective).__name__}")
+    if kwargs.get("init_model") is not None:
+        raise ValueError(
+            "init_model is not supported: its predictions already include a "
+            "starting margin; call lightgbm.train directly to continue training"
+        )
+    params = _check_params(params)
+    params["objective"] = objective
+    params.setdefault("metric", "None")
+    y, w = _labels_and_weights(train_set)
+    if y.ndim != 1:
+        raise ValueError("LightGBM trains one label column at a time; y must be 1-D")
+    objective.fit_alpha(y, w)
+    init_score = objective.init_score(y, w)
+    for dataset in [train_set, *(valid_sets or [])]:
+        dataset.set_init_score(np.full(_num_rows(dataset), init_score))
+    feval = kwargs.pop("feval", None)
+    feval = [objective.metric, *(feval if isinstance(feval, list) else [feval] if feval else [])]
+    booster = lightgbm.train(
+        params, train_set, num_boost_round, valid_sets=valid_sets, feval=feval, **kwargs
+    )
+    return add_init_score(booster, init_score)
+
+
+def _num_rows(dataset) -> int:
+    label = dataset.get_label()
+    return int(np.shape(label)[0])

@@ -1,0 +1,102 @@
+"""XGBoost glue: train from the optimal starting margin, predict probabilities.
+
+``xgboost`` is imported inside the functions so that ``import focal_gbm``
+works without it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from scipy.special import expit
+
+from .objective import FocalLoss, _labels_and_weights
+
+# sigmoid(z0) is handed to XGBoost as a float32 probability: keep it strictly
+# inside (0, 1) after rounding, which float32 allows up to about |z0| = 16.
+_MAX_BASE_MARGIN = 16.0
+
+
+def base_score(margin):
+    """The ``base_score`` (a probability) that makes XGBoost start at ``margin``.
+
+    A float for a scalar margin, a list for one margin per label column.
+
+    Valid when ``objective="binary:logistic"`` is set next to ``obj=``: XGBoost
+    then stores the probability in the model and converts it back to a margin.
+    """
+    proba = expit(np.clip(margin, -_MAX_BASE_MARGIN, _MAX_BASE_MARGIN))
+    return float(proba) if np.ndim(proba) == 0 else proba.tolist()
+
+
+def xgboost_train(
+    params: dict[str, Any],
+    dtrain,
+    num_boost_round: int = 10,
+    *,
+    objective: FocalLoss,
+    **kwargs,
+):
+    """``xgboost.train`` with a focal objective, started from the optimal margin.
+
+    Sets, unless ``params`` already holds them, ``objective="binary:logistic"``
+    (so that ``Booster.predict`` returns probabilities and
+    ``predict(output_margin=True)`` margins), ``base_score`` to the
+    probability of :meth:`FocalLoss.init_score` (stored in the model, so a
+    saved and reloaded model predicts the same), and
+    ``disable_default_eval_metric``; and passes ``objective.metric`` as
+    ``custom_metric`` so that ``evals`` and ``early_stopping_rounds`` follow
+    the focal loss.
+
+    Parameters
+    ----------
+    params : dict
+        XGBoost parameters.
+    dtrain : xgboost.DMatrix
+        Training data with 1-D labels in [0, 1] (and optional weights).
+    num_boost_round : int, default=10
+        Boosting rounds.
+    objective : FocalLoss
+        The focal loss to train with. ``alpha="balanced"`` is fixed from
+        ``dtrain``'s labels and weights.
+    **kwargs
+        Passed to ``xgboost.train`` (``evals``, ``early_stopping_rounds``,
+        ``callbacks``, ``xgb_model``, ...).
+
+    Returns
+    -------
+    xgboost.Booster
+
+    Examples
+    --------
+    >>> import numpy as np, xgboost as xgb
+    >>> from focal_gbm import FocalLoss, xgboost_train
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(500, 3)); y = (X[:, 0] > 1.3).astype(float)
+    >>> dtrain = xgb.DMatrix(X, label=y)
+    >>> booster = xgboost_train({"max_depth": 3}, dtrain, 20,
+    ...                         objective=FocalLoss(gamma=2.0, alpha=0.25))
+    >>> proba = booster.predict(dtrain)  # probabilities, not margins
+    >>> bool(((proba > 0) & (proba < 1)).all())
+    True
+    """
+    import xgboost
+
+    if not isinstance(objective, FocalLoss):
+        raise TypeError(f"objective must be a FocalLoss, got {type(objective).__name__}")
+    params = dict(params)
+    configured = params.setdefault("objective", "binary:logistic")
+    if configured != "binary:logistic":
+        raise ValueError(
+            "params['objective'] must be 'binary:logistic' (it only sets how XGBoost "
+            f"turns margins into probabilities), got {configured!r}"
+        )
+    y, w = _labels_and_weights(dtrain)
+    objective.fit_alpha(y, w)
+    if "base_score" not in params and kwargs.get("xgb_model") is None:
+        # One probability per label column for 2-D labels (XGBoost >= 3.1).
+        params["base_score"] = base_score(objective.init_score(y, w))
+    params.setdefault("disable_default_eval_metric", 1)
+    kwargs.setdefault("custom_metric", objective.metric)
+    return xgboost.train(params, dtrain, num_boost_round, obj=objective, **kwargs)

@@ -1,0 +1,355 @@
+"""Focal loss as a training objective and metric for XGBoost and LightGBM.
+
+:class:`FocalLoss` is a thin, picklable layer over :mod:`focal_gbm._loss`: it
+validates inputs, applies class and sample weights, and speaks each booster's
+calling convention. It imports no booster.
+"""
+
+from __future__ import annotations
+
+import weakref
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from . import _loss
+from ._validation import (
+    check_alpha,
+    check_gamma,
+    check_labels,
+    check_margin,
+    check_sample_weight,
+    per_column,
+)
+
+DEFAULT_HESSIAN = "surrogate"
+"""The Hessian policy used unless one is asked for (see ``benchmarks/``)."""
+
+
+def _booster_of(data) -> str | None:
+    """``"xgboost"`` or ``"lightgbm"`` for a booster's data object, else None."""
+    module = type(data).__module__.split(".", 1)[0]
+    if module in ("xgboost", "lightgbm") and hasattr(data, "get_label"):
+        return module
+    return None
+
+
+def _labels_and_weights(data, shape: tuple[int, ...] | None = None):
+    """Labels and weights (or None) of a booster's data object.
+
+    Labels are reshaped to ``shape`` (the margin's) when given, otherwise to
+    (n_rows,) or (n_rows, n_columns).
+    """
+    # An unconstructed lightgbm.Dataset raises on get_label/get_weight for a
+    # field that was not given (it would have to ask the C++ side).
+    try:
+        y = data.get_label()
+    except Exception:
+        y = None
+    if y is None:
+        raise ValueError("the training data has no label; FocalLoss needs y_true")
+    y = np.asarray(y)
+    # XGBoost < 3 hands 2-D labels back flattened.
+    if shape is not None and y.shape != shape and y.size == int(np.prod(shape)):
+        y = y.reshape(shape)
+    elif shape is None and hasattr(data, "num_row") and y.size != data.num_row():
+        y = y.reshape(data.num_row(), -1)
+    try:
+        w = data.get_weight()
+    except Exception:
+        w = None
+    # XGBoost returns an empty array, LightGBM None, when there are no weights.
+    if w is not None and np.size(w) == 0:
+        w = None
+    return y, w
+
+
+class FocalLoss:
+    r"""Alpha-weighted binary focal loss for gradient boosting.
+
+    For a margin (raw score) :math:`z`, :math:`p = \sigma(z)` and a label
+    :math:`y \in [0, 1]`,
+
+    .. math::
+
+        L(y, z) = -y\,a\,(1-p)^\gamma \log p - (1-y)(1-a)\,p^\gamma \log(1-p)
+
+    which for hard labels is :math:`-a_t (1-p_t)^\gamma \log p_t` (Lin et al.,
+    2017). ``gamma = 0`` and ``alpha = None`` give the usual log loss.
+
+    One object serves every calling convention: pass it as ``obj=`` to
+    ``xgboost.train``, as ``params["objective"]`` to ``lightgbm.train``, or as
+    ``objective=`` to ``xgboost.XGBClassifier`` / ``lightgbm.LGBMClassifier``.
+    It multiplies gradients and Hessians by the sample weights itself, since
+    neither booster does that for a custom objective.
+
+    Labels may be 2-D, shape (n_samples, n_columns) (multi-label); the loss is
+    then applied elementwise and ``gamma`` / ``alpha`` may hold one value per
+    column.
+
+    Parameters
+    ----------
+    gamma : float or array-like of shape (n_columns,), default=2.0
+        Focusing strength, >= 0. Larger values down-weight well-classified
+        examples more; 0 is (weighted) cross entropy.
+    alpha : float, array-like of shape (n_columns,), "balanced" or None, default=None
+        Weight of the positive class, in [0, 1]; the negative class gets
+        ``1 - alpha``. ``None`` weights both classes 1. ``"balanced"`` sets
+        ``alpha = 1 - positive_rate`` from the (sample-weighted) training
+        labels, per column: the rarer class gets the larger weight.
+    hessian : {"surrogate", "exact", "clip", "abs"}, default="surrogate"
+        What to return as the second derivative. The exact one is negative
+        for confidently wrong examples (p_t below about 0.06 for gamma = 2),
+        which neither booster expects: XGBoost zeroes leaves whose Hessian sum
+        is not positive and LightGBM refuses to split them. ``"surrogate"``
+        returns the cross-entropy curvature ``p (1 - p)`` scaled by the focal
+        weight (``a (1-p)^gamma`` for positives, ``(1-a) p^gamma`` for
+        negatives): positive everywhere and exact for ``gamma = 0``. It is the
+        default because it matched or beat the alternatives in
+        ``benchmarks/bench_hessian.py`` on the twelve imbalanced datasets for
+        both boosters (see ``benchmarks/hessian_policy.md``). ``"exact"`` is
+        the true second derivative, ``"clip"`` raises it to a floor of 1e-6
+        per unit weight, ``"abs"`` takes its absolute value.
+
+    Notes
+    -----
+    With ``alpha="balanced"`` the class weights are taken from the first
+    training data the objective sees (or from the labels given to
+    :meth:`fit_alpha`), and the metric reuses them on validation data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from focal_gbm import FocalLoss
+    >>> loss = FocalLoss(gamma=2.0, alpha=0.25)
+    >>> y = np.array([1.0, 0.0, 1.0])
+    >>> margin = np.array([2.0, -1.0, -3.0])
+    >>> grad, hess = loss.grad_hess(y, margin)
+    >>> grad.shape, bool((hess > 0).all())
+    ((3,), True)
+    >>> round(loss.init_score(y), 4)  # the best constant margin
+    0.0597
+    """
+
+    name = "focal_loss"
+
+    def __init__(self, *, gamma=2.0, alpha=None, hessian: str = DEFAULT_HESSIAN):
+        self.gamma = check_gamma(gamma)
+        self.alpha = check_alpha(alpha)
+        if hessian not in _loss.HESSIAN_POLICIES:
+            raise ValueError(
+                f"hessian must be one of {_loss.HESSIAN_POLICIES}, got {hessian!r}"
+            )
+        self.hessian = hessian
+        self._fitted_alpha = None
+        self._data_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+    # ------------------------------------------------------------------ state
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        # Cached booster data is neither picklable nor meaningful elsewhere.
+        del state["_data_cache"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._data_cache = weakref.WeakKeyDictionary()
+
+    def __repr__(self) -> str:
+        def show(v):
+            return repr(v.tolist()) if isinstance(v, np.ndarray) else repr(v)
+
+        return (
+            f"{type(self).__name__}(gamma={show(self.gamma)}, "
+            f"alpha={show(self.alpha)}, hessian={self.hessian!r})"
+        )
+
+    # ------------------------------------------------------ hyper-parameters
+    def fit_alpha(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
+        """Fix ``"balanced"`` class weights from these labels; returns self.
+
+        A no-op for numeric or ``None`` alpha. Call it when the data the
+        objective is trained on is not the data the weights should come from
+        (for example, to share one alpha across cross-validation folds).
+        """
+        y = check_labels(y_true)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        self._fitted_alpha = self._balanced_alpha(y, w) if self.alpha == "balanced" else None
+        return self
+
+    @staticmethod
+    def _balanced_alpha(y: NDArray, w: NDArray | None):
+        if w is None:
+            positive_rate = y.mean(axis=0)
+        else:
+            total = w.sum()
+            if total <= 0:
+                raise ValueError("sample_weight must not sum to 0 for alpha='balanced'")
+            positive_rate = (w @ y) / total
+        return 1.0 - positive_rate
+
+    def class_weights(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
+        """``(alpha_pos, alpha_neg)``: the weights of the two classes' loss terms.
+
+        Scalars for a scalar alpha, arrays of shape (n_columns,) for a
+        per-column or balanced alpha with 2-D labels.
+        """
+        y = check_labels(y_true)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        return self._class_weights(y, w)
+
+    def _class_weights(self, y: NDArray, w: NDArray | None):
+        n_columns = y.shape[1] if y.ndim == 2 else None
+        alpha = self.alpha
+        if alpha == "balanced":
+            alpha = self._fitted_alpha
+            if alpha is None:
+                alpha = self._balanced_alpha(y, w)
+        if alpha is None:
+            return 1.0, 1.0
+        alpha = per_column(alpha, n_columns, name="alpha")
+        return alpha, 1.0 - alpha
+
+    def _params(self, y: NDArray, w: NDArray | None):
+        """Keyword arguments for :mod:`_loss`, broadcast against ``y``."""
+        n_columns = y.shape[1] if y.ndim == 2 else None
+        alpha_pos, alpha_neg = self._class_weights(y, w)
+        params = {
+            "gamma": per_column(self.gamma, n_columns, name="gamma"),
+            "alpha_pos": alpha_pos,
+            "alpha_neg": alpha_neg,
+        }
+        if w is not None:
+            params["sample_weight"] = w[:, None] if y.ndim == 2 else w
+        return params
+
+    def _checked(self, y_true, margin, sample_weight):
+        y = check_labels(y_true)
+        z = check_margin(margin, y.shape)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        return y, z, w
+
+    # ------------------------------------------------------------ the math
+    def loss(
+        self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> NDArray:
+        """Per-element focal loss, multiplied by the sample weights.
+
+        Returns an array shaped like ``margin``, in its float dtype.
+        """
+        y, z, w = self._checked(y_true, margin, sample_weight)
+        out = _loss.binary_focal_loss(y, z, **self._params(y, w))
+        return out.astype(_float_dtype(z), copy=False)
+
+    def grad_hess(
+        self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> tuple[NDArray, NDArray]:
+        """Gradient and Hessian of :meth:`loss` with respect to the margin.
+
+        The Hessian follows the ``hessian`` policy. Both are shaped like
+        ``margin``, in its float dtype.
+        """
+        y, z, w = self._checked(y_true, margin, sample_weight)
+        return self._grad_hess(y, z, w)
+
+    def _grad_hess(self, y, z, w):
+        grad, hess = _loss.binary_focal_grad_hess(
+            y, z, hessian=self.hessian, **self._params(y, w)
+        )
+        dtype = _float_dtype(z)
+        return grad.astype(dtype, copy=False), hess.astype(dtype, copy=False)
+
+    def mean_loss(
+        self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None
+    ) -> float:
+        """Sample-weighted mean of :meth:`loss` (over all elements for 2-D labels)."""
+        y, z, w = self._checked(y_true, margin, sample_weight)
+        return self._mean_loss(y, z, w)
+
+    def _mean_loss(self, y, z, w) -> float:
+        per_element = _loss.binary_focal_loss(y, z, **self._params(y, w))
+        n_columns = y.shape[1] if y.ndim == 2 else 1
+        total_weight = (y.shape[0] if w is None else w.sum()) * n_columns
+        return float(per_element.sum() / total_weight) if total_weight > 0 else 0.0
+
+    def init_score(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
+        """The constant margin that minimises the weighted focal loss.
+
+        Returns a float for 1-D labels and an array of shape (n_columns,) for
+        2-D labels (one constant per column). Boosting from it instead of 0
+        is what the built-in objectives do (``boost_from_average``); a custom
+        objective gets no such start from either booster.
+        """
+        y = check_labels(y_true)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        params = self._params(y, w)
+        y2 = y if y.ndim == 2 else y[:, None]
+        weight = np.ones(y.shape[0]) if w is None else w
+        pos = weight @ y2
+        neg = weight @ (1.0 - y2)
+        k = y2.shape[1]
+        gamma = np.broadcast_to(params["gamma"], (k,))
+        a_pos = np.broadcast_to(params["alpha_pos"], (k,))
+        a_neg = np.broadcast_to(params["alpha_neg"], (k,))
+        z0 = np.array(
+            [
+                _loss.binary_focal_init_margin(a_pos[j] * pos[j], a_neg[j] * neg[j], gamma=gamma[j])
+                for j in range(k)
+            ]
+        )
+        return z0 if y.ndim == 2 else float(z0[0])
+
+    # ------------------------------------------------- booster conventions
+    def _from_data(self, data, margin: NDArray, *, training: bool):
+        """Validated labels and weights of a booster's data, read once per object."""
+        cached = self._data_cache.get(data)
+        if cached is None or cached[0].shape != margin.shape:
+            y, w = _labels_and_weights(data, margin.shape)
+            y = check_labels(y, name="label")
+            w = check_sample_weight(w, y.shape[0])
+            check_margin(margin, y.shape)
+            cached = (y, w)
+            self._data_cache[data] = cached
+            if training and self.alpha == "balanced" and self._fitted_alpha is None:
+                self._fitted_alpha = self._balanced_alpha(y, w)
+        return cached
+
+    def __call__(self, predt_or_y_true, data_or_y_pred, sample_weight=None):
+        """Gradient and Hessian in whichever convention the caller uses.
+
+        * ``xgboost.train(obj=...)``: ``(margin, DMatrix)``;
+        * ``lightgbm.train(params={"objective": ...})``: ``(margin, Dataset)``;
+        * ``XGBClassifier(objective=...)``: ``(y_true, margin, sample_weight=...)``;
+        * ``LGBMClassifier(objective=...)``: ``(y_true, margin, weight)``.
+        """
+        if _booster_of(data_or_y_pred) is not None:
+            margin = np.asarray(predt_or_y_true)
+            y, w = self._from_data(data_or_y_pred, margin, training=True)
+            return self._grad_hess(y, margin, w)
+        return self.grad_hess(predt_or_y_true, data_or_y_pred, sample_weight)
+
+    def metric(self, margin: ArrayLike, data):
+        """Mean weighted focal loss of booster margins, for early stopping.
+
+        Pass it as ``custom_metric=`` to ``xgboost.train`` (returns
+        ``(name, value)``) or as ``feval=`` to ``lightgbm.train`` (returns
+        ``(name, value, False)``: lower is better). Set
+        ``disable_default_eval_metric=1`` (XGBoost) or ``metric="None"``
+        (LightGBM) so that early stopping follows this metric only.
+        """
+        booster = _booster_of(data)
+        if booster is None:
+            raise TypeError(
+                "metric(margin, data) expects an xgboost.DMatrix or lightgbm.Dataset; "
+                "use mean_loss(y_true, margin) for arrays"
+            )
+        margin = np.asarray(margin)
+        y, w = self._from_data(data, margin, training=False)
+        value = self._mean_loss(y, margin, w)
+        if booster == "lightgbm":
+            return self.name, value, False
+        return self.name, value
+
+
+def _float_dtype(z: NDArray) -> np.dtype:
+    return z.dtype if z.dtype in (np.float32, np.float64) else np.dtype(np.float64)
