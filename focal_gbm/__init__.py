@@ -10,13 +10,14 @@ Neither booster is imported by ``import focal_gbm``.
 
 from ._lgbm import add_init_score, lightgbm_train
 from ._xgb import base_score, xgboost_train
-from .objective import DEFAULT_HESSIAN, FocalLoss
+from .objective import DEFAULT_HESSIAN, FocalLoss, SoftmaxFocalLoss
 
 __version__ = "0.1.0"
 
 __all__ = [
     "DEFAULT_HESSIAN",
     "FocalLoss",
+    "SoftmaxFocalLoss",
     "__version__",
     "add_init_score",
     "base_score",

@@ -28,7 +28,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 from scipy.special import expit, log_expit
 
-HESSIAN_POLICIES = ("exact", "clip", "abs", "surrogate")
+HESSIAN_POLICIES = ("exact", "clip", "abs", "surrogate", "fisher")
 """Ways to turn the exact second derivative into a usable curvature."""
 
 HESSIAN_FLOOR = 1e-6
@@ -111,7 +111,12 @@ def binary_focal_grad_hess(
     ``"surrogate"``
         the cross-entropy curvature ``p q`` scaled by the focal weight
         (``a1 q^g`` for the positive part, ``a0 p^g`` for the negative one):
-        always positive, equal to the exact value when ``g = 0``.
+        always positive, equal to the exact value when ``g = 0``;
+    ``"fisher"``
+        the cross-entropy curvature ``p q`` weighted by the class weight only
+        (``a1`` or ``a0``), as if the focal factor were a constant per-example
+        weight: always positive, an upper bound of ``"surrogate"``, equal to
+        the exact value when ``g = 0``.
     """
     y = np.asarray(y_true, dtype=np.float64)
     z = np.asarray(margin, dtype=np.float64)
@@ -124,6 +129,8 @@ def binary_focal_grad_hess(
     grad = w_neg * (p + g * qs0) - w_pos * (q + g * ps1)
     if hessian == "surrogate":
         hess = (w_pos + w_neg) * (p * q)
+    elif hessian == "fisher":
+        hess = (y * alpha_pos + (1.0 - y) * alpha_neg) * (p * q)
     else:
         two_g1 = 2.0 * g + 1.0
         g2 = g * g
@@ -187,3 +194,150 @@ def binary_focal_init_margin(w_pos: float, w_neg: float, *, gamma: float) -> flo
         options={"xatol": 1e-12},
     )
     return float(result.x)
+
+
+# --------------------------------------------------------------------------
+# Softmax (multi-class) focal loss
+#
+# p = softmax(z) over k classes, c the true class, P = p_c, r = 1 - P (formed
+# as the sum of the other classes' probabilities, never as 1 - P) and
+# t = -log P. With a = alpha_c:
+#
+#     L    = a r^g t
+#     G_c  = -a r^g (r + g P t)
+#     G_j  =  a r^g (1 + g P t / r) p_j                       (j != c)
+#     H_c  =  a [A + r^g P (r + g P t)]
+#     H_j  =  a [rho_j^2 A + r^g (1 + g P t / r) p_j (1 - p_j)] (j != c)
+#
+# where A = g r^g [r P (2 - t) + (g - 1) P^2 t] and rho_j = p_j / r. t / r
+# tends to 1 as r -> 0 and is taken as 1 where r underflows, which keeps every
+# term finite for gamma < 1 too (DESIGN.md section 1 derives the binary case;
+# these follow from dP/dz_j = P (delta_cj - p_j) the same way).
+# --------------------------------------------------------------------------
+
+
+def _softmax_terms(labels: NDArray[np.intp], margin: NDArray[np.float64]):
+    rows = np.arange(margin.shape[0])
+    # Margins more than the float64 range apart overflow the difference; the
+    # clamp keeps -log p_c finite (the exact value is not representable).
+    with np.errstate(over="ignore"):
+        z = np.maximum(margin - margin.max(axis=1, keepdims=True), -np.finfo(np.float64).max)
+    e = np.exp(z)
+    e_c = e[rows, labels]
+    e_others = e.copy()
+    e_others[rows, labels] = 0.0
+    s_others = e_others.sum(axis=1)
+    s = e_c + s_others
+    p = e / s[:, None]
+    P = e_c / s
+    r = s_others / s
+    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
+        # log1p keeps -log P accurate when P is near 1; where e_c underflows
+        # the ratio overflows, and then P is tiny and log(s) - z_c is exact.
+        t = np.log1p(s_others / e_c)
+        t = np.where(np.isfinite(t), t, np.log(s) - z[rows, labels])
+        t_over_r = np.where(r > 0.0, t / r, 1.0)
+        rho = np.where(s_others[:, None] > 0.0, e_others / s_others[:, None], 0.0)
+    # 1 - p_j without cancellation: only the largest class can have p_j near 1,
+    # and for it 1 - p_j is the sum of all the others.
+    top = np.argmax(z, axis=1)
+    e_not_top = e.copy()
+    e_not_top[rows, top] = 0.0
+    one_minus_p = (s[:, None] - e) / s[:, None]
+    one_minus_p[rows, top] = e_not_top.sum(axis=1) / s
+    return rows, p, one_minus_p, P, r, t, t_over_r, rho
+
+
+def softmax_focal_loss(labels, margin, *, gamma, class_alpha, sample_weight=None):
+    """Per-row softmax focal loss ``a_c (1 - p_c)^g (-log p_c)``, shape (n,).
+
+    ``labels`` are class indices (n,), ``margin`` is (n, k), ``class_alpha``
+    is a scalar or a (k,) array of per-class weights. Nothing is validated.
+    """
+    labels = np.asarray(labels, dtype=np.intp)
+    z = np.asarray(margin, dtype=np.float64)
+    _, _, _, _, r, t, _, _ = _softmax_terms(labels, z)
+    loss = _power(r, gamma) * t
+    loss *= np.broadcast_to(class_alpha, (z.shape[1],))[labels]
+    if sample_weight is not None:
+        loss *= sample_weight
+    return loss
+
+
+def softmax_focal_grad_hess(
+    labels, margin, *, gamma, class_alpha, hessian: str = "exact", sample_weight=None
+):
+    """Gradient and diagonal Hessian (n, k) of :func:`softmax_focal_loss`.
+
+    ``hessian`` follows :func:`binary_focal_grad_hess`; ``"surrogate"`` is
+    the softmax cross-entropy diagonal ``p_j (1 - p_j)`` scaled by the focal
+    weight ``a_c (1 - p_c)^g`` and ``"fisher"`` the same scaled by ``a_c``.
+    """
+    labels = np.asarray(labels, dtype=np.intp)
+    z = np.asarray(margin, dtype=np.float64)
+    rows, p, one_minus_p, P, r, t, t_over_r, rho = _softmax_terms(labels, z)
+    g = gamma
+    row_weight = np.broadcast_to(class_alpha, (z.shape[1],))[labels].astype(np.float64)
+    if sample_weight is not None:
+        row_weight = row_weight * sample_weight
+    rg = _power(r, g)
+    other_factor = rg * (1.0 + g * P * t_over_r)  # -u: the non-true classes' common factor
+    grad = other_factor[:, None] * p
+    grad[rows, labels] = -rg * (r + g * P * t)
+    ce_curvature = p * one_minus_p
+    if hessian == "surrogate":
+        hess = rg[:, None] * ce_curvature
+    elif hessian == "fisher":
+        hess = ce_curvature
+    else:
+        A = g * rg * (r * P * (2.0 - t) + (g - 1.0) * P * P * t)
+        hess = rho * rho * A[:, None] + other_factor[:, None] * ce_curvature
+        hess[rows, labels] = A + rg * P * (r + g * P * t)
+    grad *= row_weight[:, None]
+    hess *= row_weight[:, None]
+    if hessian == "abs":
+        np.abs(hess, out=hess)
+    elif hessian == "clip":
+        np.maximum(hess, HESSIAN_FLOOR * row_weight[:, None], out=hess)
+    elif hessian not in ("exact", "surrogate", "fisher"):
+        raise ValueError(f"hessian must be one of {HESSIAN_POLICIES}, got {hessian!r}")
+    return grad, hess
+
+
+def softmax_focal_init_margin(class_totals, *, gamma: float) -> NDArray[np.float64]:
+    """The constant margins (k,) minimising ``sum_c W_c L(c, z)``.
+
+    ``class_totals[c]`` is ``alpha_c`` times the total sample weight of class
+    ``c``: as in the binary case, nothing else about the labels matters. The
+    cross-entropy answer ``log W_c`` (exact for ``g = 0``) starts L-BFGS-B on
+    the focal objective, with margins bounded by ``+-INIT_MARGIN_BOUND`` (an
+    absent class goes to the lower bound). Softmax ignores a common shift
+    of all margins, so only their differences are determined.
+    """
+    from scipy.optimize import minimize
+
+    totals = np.asarray(class_totals, dtype=np.float64)
+    k = totals.size
+    bound = INIT_MARGIN_BOUND
+    if totals.sum() <= 0:
+        return np.zeros(k)
+    weights = totals / totals.sum()
+    present = weights > 0
+    start = np.full(k, -bound)
+    start[present] = np.log(weights[present])
+    start[present] -= start[present].max()
+    start = np.clip(start, -bound, bound)
+    if gamma == 0.0 or present.sum() == 1:
+        return start
+    labels = np.arange(k)
+
+    def objective(z):
+        zz = np.broadcast_to(z, (k, k))
+        value = softmax_focal_loss(labels, zz, gamma=gamma, class_alpha=1.0, sample_weight=weights)
+        grad, _ = softmax_focal_grad_hess(labels, zz, gamma=gamma, class_alpha=1.0,
+                                          sample_weight=weights)
+        return value.sum(), grad.sum(axis=0)
+
+    result = minimize(objective, start, jac=True, method="L-BFGS-B",
+                      bounds=[(-bound, bound)] * k, options={"ftol": 1e-15, "gtol": 1e-12})
+    return result.x

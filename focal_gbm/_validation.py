@@ -68,17 +68,30 @@ def check_labels(y_true: ArrayLike, *, name: str = "y_true") -> NDArray[np.float
     return y
 
 
-def check_margin(margin: ArrayLike, shape: tuple[int, ...] | None = None) -> NDArray:
-    """Raw scores: finite floats, shaped like the labels when ``shape`` is given."""
+def check_class_labels(y_true: ArrayLike, *, name: str = "y_true") -> NDArray[np.intp]:
+    """Multi-class targets: a 1-D array of class indices 0, 1, ..., k - 1."""
+    y = np.asarray(y_true)
+    if y.dtype.kind not in "biuf":
+        raise ValueError(f"{name} must hold class indices 0..k-1, got dtype {y.dtype}")
+    if y.ndim != 1:
+        raise ValueError(f"{name} must be 1-D class indices, got shape {y.shape}")
+    if y.dtype.kind == "f":
+        if np.isnan(y).any():
+            raise ValueError(f"{name} contains NaN; labels must be class indices 0..k-1")
+        if not np.array_equal(y, np.floor(y)):
+            raise ValueError(f"{name} must hold integer class indices 0..k-1")
+    if y.size and y.min() < 0:
+        raise ValueError(f"{name} must hold class indices 0..k-1, got {y.min()}")
+    return y.astype(np.intp, copy=False)
+
+
+def check_margin(margin: ArrayLike) -> NDArray:
+    """Raw scores: finite floats."""
     z = np.asarray(margin)
     if z.dtype.kind not in "biuf":
         raise ValueError(f"margin must be numeric, got dtype {z.dtype}")
     if z.dtype.kind != "f":
         z = z.astype(np.float64)
-    if shape is not None and z.shape != shape:
-        raise ValueError(
-            f"margin has shape {z.shape} but y_true has shape {shape}; they must match"
-        )
     if not np.isfinite(z).all():
         raise ValueError("margin must be finite (no NaN or inf)")
     return z

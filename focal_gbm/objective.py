@@ -15,6 +15,7 @@ from numpy.typing import ArrayLike, NDArray
 from . import _loss
 from ._validation import (
     check_alpha,
+    check_class_labels,
     check_gamma,
     check_labels,
     check_margin,
@@ -22,8 +23,35 @@ from ._validation import (
     per_column,
 )
 
-DEFAULT_HESSIAN = "surrogate"
-"""The Hessian policy used unless one is asked for (see ``benchmarks/``)."""
+DEFAULT_HESSIAN = "clip"
+"""The Hessian policy used unless one is asked for.
+
+Chosen by ``benchmarks/bench_hessian.py`` (results in
+``benchmarks/results/hessian_policy.md``): over twelve imbalanced datasets,
+``"clip"`` ranked best or tied-best on average precision, ROC AUC and log loss
+for both XGBoost and LightGBM; ``"exact"`` and ``"abs"`` were equal or a hair
+behind (training data seldom reaches the negative region once boosting starts
+from the optimal margin), while the positive surrogates ``"fisher"`` and
+``"surrogate"`` ranked last.
+"""
+
+_HESSIAN_DOC = """hessian : {"clip", "exact", "abs", "surrogate", "fisher"}, default="clip"
+        What to return as the second derivative. The exact one is negative
+        for confidently wrong examples (p_t below about 0.06 for gamma = 2),
+        which neither booster expects: XGBoost zeroes leaves whose Hessian sum
+        is not positive and LightGBM refuses to split them. ``"clip"`` (the
+        default) returns the exact value raised to a floor of 1e-6 per unit
+        of weight: exact wherever it is positive, never negative or zero.
+        ``"exact"`` is the true second derivative (what the finite-difference
+        tests check), ``"abs"`` its absolute value, ``"surrogate"`` the
+        cross-entropy curvature scaled by the focal weight, and ``"fisher"``
+        the cross-entropy curvature scaled by the class weight only. The
+        default was chosen by measurement: ``benchmarks/bench_hessian.py``
+        trains both boosters with each policy on the twelve imbalanced
+        datasets, and ``"clip"`` ranked first or tied on average precision,
+        ROC AUC and log loss for both (``benchmarks/results/hessian_policy.md``);
+        the two positive surrogates ranked last."""
+
 
 
 def _booster_of(data) -> str | None:
@@ -64,76 +92,16 @@ def _labels_and_weights(data, shape: tuple[int, ...] | None = None):
     return y, w
 
 
-class FocalLoss:
-    r"""Alpha-weighted binary focal loss for gradient boosting.
+class _FocalObjective:
+    """What the binary and softmax focal losses share: conventions and caching.
 
-    For a margin (raw score) :math:`z`, :math:`p = \sigma(z)` and a label
-    :math:`y \in [0, 1]`,
-
-    .. math::
-
-        L(y, z) = -y\,a\,(1-p)^\gamma \log p - (1-y)(1-a)\,p^\gamma \log(1-p)
-
-    which for hard labels is :math:`-a_t (1-p_t)^\gamma \log p_t` (Lin et al.,
-    2017). ``gamma = 0`` and ``alpha = None`` give the usual log loss.
-
-    One object serves every calling convention: pass it as ``obj=`` to
-    ``xgboost.train``, as ``params["objective"]`` to ``lightgbm.train``, or as
-    ``objective=`` to ``xgboost.XGBClassifier`` / ``lightgbm.LGBMClassifier``.
-    It multiplies gradients and Hessians by the sample weights itself, since
-    neither booster does that for a custom objective.
-
-    Labels may be 2-D, shape (n_samples, n_columns) (multi-label); the loss is
-    then applied elementwise and ``gamma`` / ``alpha`` may hold one value per
-    column.
-
-    Parameters
-    ----------
-    gamma : float or array-like of shape (n_columns,), default=2.0
-        Focusing strength, >= 0. Larger values down-weight well-classified
-        examples more; 0 is (weighted) cross entropy.
-    alpha : float, array-like of shape (n_columns,), "balanced" or None, default=None
-        Weight of the positive class, in [0, 1]; the negative class gets
-        ``1 - alpha``. ``None`` weights both classes 1. ``"balanced"`` sets
-        ``alpha = 1 - positive_rate`` from the (sample-weighted) training
-        labels, per column: the rarer class gets the larger weight.
-    hessian : {"surrogate", "exact", "clip", "abs"}, default="surrogate"
-        What to return as the second derivative. The exact one is negative
-        for confidently wrong examples (p_t below about 0.06 for gamma = 2),
-        which neither booster expects: XGBoost zeroes leaves whose Hessian sum
-        is not positive and LightGBM refuses to split them. ``"surrogate"``
-        returns the cross-entropy curvature ``p (1 - p)`` scaled by the focal
-        weight (``a (1-p)^gamma`` for positives, ``(1-a) p^gamma`` for
-        negatives): positive everywhere and exact for ``gamma = 0``. It is the
-        default because it matched or beat the alternatives in
-        ``benchmarks/bench_hessian.py`` on the twelve imbalanced datasets for
-        both boosters (see ``benchmarks/hessian_policy.md``). ``"exact"`` is
-        the true second derivative, ``"clip"`` raises it to a floor of 1e-6
-        per unit weight, ``"abs"`` takes its absolute value.
-
-    Notes
-    -----
-    With ``alpha="balanced"`` the class weights are taken from the first
-    training data the objective sees (or from the labels given to
-    :meth:`fit_alpha`), and the metric reuses them on validation data.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> from focal_gbm import FocalLoss
-    >>> loss = FocalLoss(gamma=2.0, alpha=0.25)
-    >>> y = np.array([1.0, 0.0, 1.0])
-    >>> margin = np.array([2.0, -1.0, -3.0])
-    >>> grad, hess = loss.grad_hess(y, margin)
-    >>> grad.shape, bool((hess > 0).all())
-    ((3,), True)
-    >>> round(loss.init_score(y), 4)  # the best constant margin
-    0.0597
+    Subclasses provide ``_check_labels``, ``_check_shapes``, ``_params``,
+    ``_loss_values``, ``_grad_hess_values`` and ``init_score``.
     """
 
     name = "focal_loss"
 
-    def __init__(self, *, gamma=2.0, alpha=None, hessian: str = DEFAULT_HESSIAN):
+    def __init__(self, *, gamma, alpha, hessian):
         self.gamma = check_gamma(gamma)
         self.alpha = check_alpha(alpha)
         if hessian not in _loss.HESSIAN_POLICIES:
@@ -172,60 +140,23 @@ class FocalLoss:
         objective is trained on is not the data the weights should come from
         (for example, to share one alpha across cross-validation folds).
         """
-        y = check_labels(y_true)
+        y = self._check_labels(y_true)
         w = check_sample_weight(sample_weight, y.shape[0])
-        self._fitted_alpha = self._balanced_alpha(y, w) if self.alpha == "balanced" else None
+        self._fitted_alpha = self._balanced_alpha(y, w) if isinstance(self.alpha, str) else None
         return self
 
-    @staticmethod
-    def _balanced_alpha(y: NDArray, w: NDArray | None):
-        if w is None:
-            positive_rate = y.mean(axis=0)
-        else:
-            total = w.sum()
-            if total <= 0:
-                raise ValueError("sample_weight must not sum to 0 for alpha='balanced'")
-            positive_rate = (w @ y) / total
-        return 1.0 - positive_rate
-
-    def class_weights(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
-        """``(alpha_pos, alpha_neg)``: the weights of the two classes' loss terms.
-
-        Scalars for a scalar alpha, arrays of shape (n_columns,) for a
-        per-column or balanced alpha with 2-D labels.
-        """
-        y = check_labels(y_true)
-        w = check_sample_weight(sample_weight, y.shape[0])
-        return self._class_weights(y, w)
-
-    def _class_weights(self, y: NDArray, w: NDArray | None):
-        n_columns = y.shape[1] if y.ndim == 2 else None
-        alpha = self.alpha
-        if alpha == "balanced":
-            alpha = self._fitted_alpha
-            if alpha is None:
-                alpha = self._balanced_alpha(y, w)
-        if alpha is None:
-            return 1.0, 1.0
-        alpha = per_column(alpha, n_columns, name="alpha")
-        return alpha, 1.0 - alpha
-
-    def _params(self, y: NDArray, w: NDArray | None):
-        """Keyword arguments for :mod:`_loss`, broadcast against ``y``."""
-        n_columns = y.shape[1] if y.ndim == 2 else None
-        alpha_pos, alpha_neg = self._class_weights(y, w)
-        params = {
-            "gamma": per_column(self.gamma, n_columns, name="gamma"),
-            "alpha_pos": alpha_pos,
-            "alpha_neg": alpha_neg,
-        }
-        if w is not None:
-            params["sample_weight"] = w[:, None] if y.ndim == 2 else w
-        return params
+    def _resolved_alpha(self, y: NDArray, w: NDArray | None):
+        """Numeric alpha (or None), with "balanced" taken from these labels if not fitted."""
+        if not isinstance(self.alpha, str):  # "balanced", the only string check_alpha allows
+            return self.alpha
+        if self._fitted_alpha is None:
+            return self._balanced_alpha(y, w)
+        return self._fitted_alpha
 
     def _checked(self, y_true, margin, sample_weight):
-        y = check_labels(y_true)
-        z = check_margin(margin, y.shape)
+        y = self._check_labels(y_true)
+        z = check_margin(margin)
+        self._check_shapes(y, z)
         w = check_sample_weight(sample_weight, y.shape[0])
         return y, z, w
 
@@ -233,13 +164,9 @@ class FocalLoss:
     def loss(
         self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> NDArray:
-        """Per-element focal loss, multiplied by the sample weights.
-
-        Returns an array shaped like ``margin``, in its float dtype.
-        """
+        """Per-example focal loss, multiplied by the sample weights, in the margin's dtype."""
         y, z, w = self._checked(y_true, margin, sample_weight)
-        out = _loss.binary_focal_loss(y, z, **self._params(y, w))
-        return out.astype(_float_dtype(z), copy=False)
+        return self._loss_values(y, z, w).astype(_float_dtype(z), copy=False)
 
     def grad_hess(
         self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None
@@ -253,9 +180,7 @@ class FocalLoss:
         return self._grad_hess(y, z, w)
 
     def _grad_hess(self, y, z, w):
-        grad, hess = _loss.binary_focal_grad_hess(
-            y, z, hessian=self.hessian, **self._params(y, w)
-        )
+        grad, hess = self._grad_hess_values(y, z, w)
         dtype = _float_dtype(z)
         return grad.astype(dtype, copy=False), hess.astype(dtype, copy=False)
 
@@ -267,52 +192,25 @@ class FocalLoss:
         return self._mean_loss(y, z, w)
 
     def _mean_loss(self, y, z, w) -> float:
-        per_element = _loss.binary_focal_loss(y, z, **self._params(y, w))
-        n_columns = y.shape[1] if y.ndim == 2 else 1
-        total_weight = (y.shape[0] if w is None else w.sum()) * n_columns
-        return float(per_element.sum() / total_weight) if total_weight > 0 else 0.0
-
-    def init_score(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
-        """The constant margin that minimises the weighted focal loss.
-
-        Returns a float for 1-D labels and an array of shape (n_columns,) for
-        2-D labels (one constant per column). Boosting from it instead of 0
-        is what the built-in objectives do (``boost_from_average``); a custom
-        objective gets no such start from either booster.
-        """
-        y = check_labels(y_true)
-        w = check_sample_weight(sample_weight, y.shape[0])
-        params = self._params(y, w)
-        y2 = y if y.ndim == 2 else y[:, None]
-        weight = np.ones(y.shape[0]) if w is None else w
-        pos = weight @ y2
-        neg = weight @ (1.0 - y2)
-        k = y2.shape[1]
-        gamma = np.broadcast_to(params["gamma"], (k,))
-        a_pos = np.broadcast_to(params["alpha_pos"], (k,))
-        a_neg = np.broadcast_to(params["alpha_neg"], (k,))
-        z0 = np.array(
-            [
-                _loss.binary_focal_init_margin(a_pos[j] * pos[j], a_neg[j] * neg[j], gamma=gamma[j])
-                for j in range(k)
-            ]
-        )
-        return z0 if y.ndim == 2 else float(z0[0])
+        per_example = self._loss_values(y, z, w)
+        n_per_row = per_example.size // max(y.shape[0], 1)
+        total_weight = (y.shape[0] if w is None else w.sum()) * n_per_row
+        return float(per_example.sum() / total_weight) if total_weight > 0 else 0.0
 
     # ------------------------------------------------- booster conventions
     def _from_data(self, data, margin: NDArray, *, training: bool):
         """Validated labels and weights of a booster's data, read once per object."""
         cached = self._data_cache.get(data)
-        if cached is None or cached[0].shape != margin.shape:
-            y, w = _labels_and_weights(data, margin.shape)
-            y = check_labels(y, name="label")
+        if cached is None or cached[2] != margin.shape:
+            y, w = _labels_and_weights(data, margin.shape if margin.ndim == 1 else None)
+            y = self._check_labels(y, name="label")
+            self._check_shapes(y, check_margin(margin))
             w = check_sample_weight(w, y.shape[0])
-            check_margin(margin, y.shape)
-            cached = (y, w)
+            cached = (y, w, margin.shape)
             self._data_cache[data] = cached
-            if training and self.alpha == "balanced" and self._fitted_alpha is None:
+            if training and isinstance(self.alpha, str) and self._fitted_alpha is None:
                 self._fitted_alpha = self._balanced_alpha(y, w)
-        return cached
+        return cached[0], cached[1]
 
     def __call__(self, predt_or_y_true, data_or_y_pred, sample_weight=None):
         """Gradient and Hessian in whichever convention the caller uses.
@@ -351,5 +249,289 @@ class FocalLoss:
         return self.name, value
 
 
+class FocalLoss(_FocalObjective):
+    r"""Alpha-weighted binary focal loss for gradient boosting.
+
+    For a margin (raw score) :math:`z`, :math:`p = \sigma(z)` and a label
+    :math:`y \in [0, 1]`,
+
+    .. math::
+
+        L(y, z) = -y\,a\,(1-p)^\gamma \log p - (1-y)(1-a)\,p^\gamma \log(1-p)
+
+    which for hard labels is :math:`-a_t (1-p_t)^\gamma \log p_t` (Lin et al.,
+    2017). ``gamma = 0`` and ``alpha = None`` give the usual log loss.
+
+    One object serves every calling convention: pass it as ``obj=`` to
+    ``xgboost.train``, as ``params["objective"]`` to ``lightgbm.train``, or as
+    ``objective=`` to ``xgboost.XGBClassifier`` / ``lightgbm.LGBMClassifier``.
+    It multiplies gradients and Hessians by the sample weights itself, since
+    neither booster does that for a custom objective.
+
+    Labels may be 2-D, shape (n_samples, n_columns) (multi-label); the loss is
+    then applied elementwise and ``gamma`` / ``alpha`` may hold one value per
+    column.
+
+    Parameters
+    ----------
+    gamma : float or array-like of shape (n_columns,), default=2.0
+        Focusing strength, >= 0. Larger values down-weight well-classified
+        examples more; 0 is (weighted) cross entropy.
+    alpha : float, array-like of shape (n_columns,), "balanced" or None, default=None
+        Weight of the positive class, in [0, 1]; the negative class gets
+        ``1 - alpha``. ``None`` weights both classes 1. ``"balanced"`` sets
+        ``alpha = 1 - positive_rate`` from the (sample-weighted) training
+        labels, per column: the rarer class gets the larger weight.
+    %(hessian_doc)s
+
+    Notes
+    -----
+    With ``alpha="balanced"`` the class weights are taken from the first
+    training data the objective sees (or from the labels given to
+    :meth:`fit_alpha`), and the metric reuses them on validation data.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from focal_gbm import FocalLoss
+    >>> loss = FocalLoss(gamma=2.0, alpha=0.25)
+    >>> y = np.array([1.0, 0.0, 1.0])
+    >>> margin = np.array([2.0, -1.0, -3.0])
+    >>> grad, hess = loss.grad_hess(y, margin)
+    >>> grad.shape, bool((hess > 0).all())
+    ((3,), True)
+    >>> round(loss.init_score(y), 4)  # the best constant margin
+    -0.1515
+    """
+
+    def __init__(self, *, gamma=2.0, alpha=None, hessian: str = DEFAULT_HESSIAN):
+        super().__init__(gamma=gamma, alpha=alpha, hessian=hessian)
+
+    @staticmethod
+    def _check_labels(y_true, name="y_true"):
+        return check_labels(y_true, name=name)
+
+    @staticmethod
+    def _check_shapes(y: NDArray, z: NDArray):
+        if z.shape != y.shape:
+            raise ValueError(
+                f"margin has shape {z.shape} but y_true has shape {y.shape}; they must match"
+            )
+
+    @staticmethod
+    def _balanced_alpha(y: NDArray, w: NDArray | None):
+        if w is None:
+            positive_rate = y.mean(axis=0)
+        else:
+            total = w.sum()
+            if total <= 0:
+                raise ValueError("sample_weight must not sum to 0 for alpha='balanced'")
+            positive_rate = (w @ y) / total
+        return 1.0 - positive_rate
+
+    def class_weights(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
+        """``(alpha_pos, alpha_neg)``: the weights of the two classes' loss terms.
+
+        Scalars for a scalar alpha, arrays of shape (n_columns,) for a
+        per-column or balanced alpha with 2-D labels.
+        """
+        y = check_labels(y_true)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        return self._class_weights(y, w)
+
+    def _class_weights(self, y: NDArray, w: NDArray | None):
+        n_columns = y.shape[1] if y.ndim == 2 else None
+        alpha = self._resolved_alpha(y, w)
+        if alpha is None:
+            return 1.0, 1.0
+        alpha = per_column(alpha, n_columns, name="alpha")
+        return alpha, 1.0 - alpha
+
+    def _params(self, y: NDArray, w: NDArray | None):
+        """Keyword arguments for :mod:`_loss`, broadcast against ``y``."""
+        n_columns = y.shape[1] if y.ndim == 2 else None
+        alpha_pos, alpha_neg = self._class_weights(y, w)
+        params = {
+            "gamma": per_column(self.gamma, n_columns, name="gamma"),
+            "alpha_pos": alpha_pos,
+            "alpha_neg": alpha_neg,
+        }
+        if w is not None:
+            params["sample_weight"] = w[:, None] if y.ndim == 2 else w
+        return params
+
+    def _loss_values(self, y, z, w):
+        return _loss.binary_focal_loss(y, z, **self._params(y, w))
+
+    def _grad_hess_values(self, y, z, w):
+        return _loss.binary_focal_grad_hess(y, z, hessian=self.hessian, **self._params(y, w))
+
+    def init_score(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
+        """The constant margin that minimises the weighted focal loss.
+
+        Returns a float for 1-D labels and an array of shape (n_columns,) for
+        2-D labels (one constant per column). Boosting from it instead of 0
+        is what the built-in objectives do (``boost_from_average``); a custom
+        objective gets no such start from either booster.
+        """
+        y = check_labels(y_true)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        params = self._params(y, w)
+        y2 = y if y.ndim == 2 else y[:, None]
+        weight = np.ones(y.shape[0]) if w is None else w
+        pos = weight @ y2
+        neg = weight @ (1.0 - y2)
+        k = y2.shape[1]
+        gamma = np.broadcast_to(params["gamma"], (k,))
+        a_pos = np.broadcast_to(params["alpha_pos"], (k,))
+        a_neg = np.broadcast_to(params["alpha_neg"], (k,))
+        z0 = np.array(
+            [
+                _loss.binary_focal_init_margin(a_pos[j] * pos[j], a_neg[j] * neg[j], gamma=gamma[j])
+                for j in range(k)
+            ]
+        )
+        return z0 if y.ndim == 2 else float(z0[0])
+
+
+class SoftmaxFocalLoss(_FocalObjective):
+    r"""Multi-class (softmax) focal loss for gradient boosting.
+
+    For margins :math:`z \in \mathbb{R}^k`, :math:`p = \mathrm{softmax}(z)` and
+    the true class :math:`c`,
+
+    .. math::
+
+        L(c, z) = -\alpha_c (1 - p_c)^\gamma \log p_c
+
+    ``gamma = 0`` and ``alpha = None`` give the softmax cross entropy
+    (``multi:softprob`` / ``multiclass``). The gradient and the diagonal of
+    the Hessian, shape (n_samples, n_classes), are what both boosters ask of
+    a multi-class objective; they are formed without cancellation for any
+    finite margins.
+
+    Pass it as ``obj=`` to ``xgboost.train`` (with ``num_class``), as
+    ``params["objective"]`` to ``lightgbm.train`` (with ``num_class``), or as
+    ``objective=`` to the boosters' scikit-learn classifiers; sample weights
+    are applied by the objective.
+
+    Parameters
+    ----------
+    gamma : float, default=2.0
+        Focusing strength, >= 0.
+    alpha : array-like of shape (n_classes,), float, "balanced" or None, default=None
+        Per-class weights in [0, 1]. ``None`` (or a scalar) weighs every class
+        the same. ``"balanced"`` sets ``alpha_c = (1 - share_c) / (k - 1)``
+        from the (sample-weighted) class shares of the training labels, the
+        multi-class form of the binary ``1 - positive_rate``: rarer classes
+        weigh more and the weights sum to 1.
+    %(hessian_doc)s
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from focal_gbm import SoftmaxFocalLoss
+    >>> loss = SoftmaxFocalLoss(gamma=2.0, alpha=[0.2, 0.3, 0.5])
+    >>> labels = np.array([0, 2, 1])
+    >>> margin = np.array([[2.0, 0.0, -1.0], [0.5, 0.5, 0.5], [-3.0, 1.0, 0.0]])
+    >>> grad, hess = loss.grad_hess(labels, margin)
+    >>> grad.shape, bool(np.allclose(grad.sum(axis=1), 0))
+    ((3, 3), True)
+    """
+
+    def __init__(self, *, gamma=2.0, alpha=None, hessian: str = DEFAULT_HESSIAN):
+        super().__init__(gamma=gamma, alpha=alpha, hessian=hessian)
+        if np.ndim(self.gamma) != 0:
+            raise ValueError("gamma must be a single number for SoftmaxFocalLoss")
+
+    @staticmethod
+    def _check_labels(y_true, name="y_true"):
+        return check_class_labels(y_true, name=name)
+
+    @staticmethod
+    def _check_shapes(y: NDArray, z: NDArray):
+        if z.ndim != 2 or z.shape[0] != y.shape[0]:
+            raise ValueError(
+                f"margin must have shape (n_samples, n_classes) = ({y.shape[0]}, k), "
+                f"got {z.shape}"
+            )
+        if z.shape[1] < 2:
+            raise ValueError(f"margin must have at least 2 columns (classes), got {z.shape[1]}")
+        if y.size and y.max() >= z.shape[1]:
+            raise ValueError(
+                f"y_true holds class {int(y.max())} but margin has only {z.shape[1]} "
+                f"columns; labels must lie in [0, {z.shape[1] - 1}]"
+            )
+
+    @staticmethod
+    def _class_shares(y: NDArray, w: NDArray | None, n_classes: int) -> NDArray:
+        totals = np.bincount(y, weights=w, minlength=n_classes)
+        if totals.sum() <= 0:
+            raise ValueError("sample_weight must not sum to 0 for alpha='balanced'")
+        return totals / totals.sum()
+
+    def _balanced_alpha(self, y: NDArray, w: NDArray | None, n_classes: int | None = None):
+        k = max(int(y.max()) + 1 if y.size else 2, n_classes or 2)
+        return (1.0 - self._class_shares(y, w, k)) / (k - 1)
+
+    def fit_alpha(self, y_true, sample_weight=None, *, n_classes: int | None = None):
+        """Fix ``"balanced"`` class weights from these labels; returns self.
+
+        ``n_classes`` is the number of classes when the labels do not show
+        the last ones (inferred from the largest label otherwise).
+        """
+        y = self._check_labels(y_true)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        self._fitted_alpha = (
+            self._balanced_alpha(y, w, n_classes) if isinstance(self.alpha, str) else None
+        )
+        return self
+
+    def class_weights(self, y_true, sample_weight=None, *, n_classes: int | None = None):
+        """The per-class weights ``alpha_c``, shape (n_classes,)."""
+        y = self._check_labels(y_true)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        k = max(int(y.max()) + 1 if y.size else 2, n_classes or 2)
+        return self._class_alpha(y, w, k)
+
+    def _class_alpha(self, y: NDArray, w: NDArray | None, n_classes: int) -> NDArray:
+        alpha = self._resolved_alpha(y, w)
+        if alpha is None:
+            return np.ones(n_classes)
+        if isinstance(alpha, str):
+            alpha = self._balanced_alpha(y, w, n_classes)
+        alpha = np.asarray(alpha, dtype=np.float64)
+        if alpha.ndim == 0:
+            return np.full(n_classes, float(alpha))
+        if alpha.size != n_classes:
+            raise ValueError(f"alpha has {alpha.size} values but there are {n_classes} classes")
+        return alpha
+
+    def _params(self, y, z, w):
+        params = {"gamma": self.gamma, "class_alpha": self._class_alpha(y, w, z.shape[1])}
+        if w is not None:
+            params["sample_weight"] = w
+        return params
+
+    def _loss_values(self, y, z, w):
+        return _loss.softmax_focal_loss(y, z, **self._params(y, z, w))
+
+    def _grad_hess_values(self, y, z, w):
+        return _loss.softmax_focal_grad_hess(y, z, hessian=self.hessian, **self._params(y, z, w))
+
+    def init_score(self, y_true, sample_weight=None, *, n_classes: int | None = None):
+        """The constant margins, shape (n_classes,), minimising the weighted loss."""
+        y = self._check_labels(y_true)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        k = max(int(y.max()) + 1 if y.size else 2, n_classes or 2)
+        totals = np.bincount(y, weights=w, minlength=k) * self._class_alpha(y, w, k)
+        return _loss.softmax_focal_init_margin(totals, gamma=self.gamma)
+
+
+for _cls in (FocalLoss, SoftmaxFocalLoss):
+    _cls.__doc__ = _cls.__doc__.replace("%(hessian_doc)s", _HESSIAN_DOC)
+
+
 def _float_dtype(z: NDArray) -> np.dtype:
+    """float32 margins (XGBoost's) stay float32; anything else computes in float64."""
     return z.dtype if z.dtype in (np.float32, np.float64) else np.dtype(np.float64)

@@ -1,0 +1,159 @@
+"""Properties of FocalLoss itself: weights, alpha, policies, init score, pickling."""
+
+from __future__ import annotations
+
+import pickle
+
+import numpy as np
+import pytest
+from scipy.optimize import minimize_scalar
+from scipy.special import expit, log_expit
+
+from focal_gbm import FocalLoss
+
+
+def _cross_entropy(y, z):
+    return -(y * log_expit(z) + (1 - y) * log_expit(-z))
+
+
+def test_gamma_zero_without_alpha_is_cross_entropy(rng):
+    y = rng.uniform(size=200)
+    z = rng.normal(scale=5, size=200)
+    loss = FocalLoss(gamma=0.0, alpha=None, hessian="exact")
+    np.testing.assert_allclose(loss.loss(y, z), _cross_entropy(y, z), rtol=1e-13)
+    grad, hess = loss.grad_hess(y, z)
+    # p - y cancels for soft labels, hence the absolute part of the tolerance
+    # (a few ulp of an O(1) gradient); p (1 - p) is formed without rounding 1 - p.
+    np.testing.assert_allclose(grad, expit(z) - y, rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(hess, expit(z) * expit(-z), rtol=1e-12)
+
+
+def test_focal_to_cross_entropy_ratio_is_modulating_factor(rng):
+    """For hard labels L_focal / L_ce = a_t (1 - p_t)^gamma."""
+    y = rng.integers(0, 2, size=300).astype(float)
+    z = rng.normal(scale=4, size=300)
+    one_minus_p_t = np.where(y == 1, expit(-z), expit(z))  # not 1 - p_t: no rounding
+    a_t = np.where(y == 1, 0.25, 0.75)
+    ratio = FocalLoss(gamma=3.0, alpha=0.25).loss(y, z) / _cross_entropy(y, z)
+    np.testing.assert_allclose(ratio, a_t * one_minus_p_t**3.0, rtol=1e-12)
+
+
+def test_alpha_zero_and_one_silence_a_class():
+    y = np.array([1.0, 0.0])
+    z = np.array([0.3, 0.3])
+    assert FocalLoss(alpha=0.0).loss(y, z)[0] == 0.0
+    assert FocalLoss(alpha=1.0).loss(y, z)[1] == 0.0
+
+
+def test_sample_weights_scale_everything_linearly(rng):
+    y = rng.integers(0, 2, size=50).astype(float)
+    z = rng.normal(size=50)
+    w = rng.uniform(0, 4, size=50)
+    loss = FocalLoss(gamma=2.0, alpha=0.3)
+    g, h = loss.grad_hess(y, z)
+    gw, hw = loss.grad_hess(y, z, sample_weight=w)
+    np.testing.assert_allclose(gw, w * g, rtol=1e-14)
+    np.testing.assert_allclose(hw, w * h, rtol=1e-14)
+    np.testing.assert_allclose(loss.loss(y, z, w), w * loss.loss(y, z), rtol=1e-14)
+    assert loss.mean_loss(y, z, w) == pytest.approx(np.sum(w * loss.loss(y, z)) / w.sum())
+
+
+def test_balanced_alpha_is_one_minus_weighted_positive_rate():
+    y = np.array([[1, 0], [0, 0], [0, 1], [0, 1]], dtype=float)
+    w = np.array([1.0, 1.0, 1.0, 5.0])
+    a_pos, a_neg = FocalLoss(alpha="balanced").class_weights(y, w)
+    np.testing.assert_allclose(a_pos, [1 - 1 / 8, 1 - 6 / 8])
+    np.testing.assert_allclose(a_neg, [1 / 8, 6 / 8])
+
+
+def test_balanced_alpha_is_fixed_by_fit_alpha():
+    loss = FocalLoss(alpha="balanced").fit_alpha(np.array([1.0, 0.0, 0.0, 0.0]))
+    a_pos, _ = loss.class_weights(np.array([1.0, 1.0]))  # other labels, same alpha
+    assert a_pos == pytest.approx(0.75)
+
+
+class TestHessianPolicies:
+    y = np.repeat([0.0, 1.0, 0.4], 201)
+    z = np.tile(np.linspace(-20, 20, 201), 3)
+
+    def hess(self, policy, gamma=2.0):
+        return FocalLoss(gamma=gamma, alpha=0.25, hessian=policy).grad_hess(self.y, self.z)
+
+    def test_exact_is_negative_for_confidently_wrong_examples(self):
+        _, hess = self.hess("exact")
+        assert hess[(self.y == 1) & (self.z < -4)].max() < 0
+
+    @pytest.mark.parametrize("policy", ["clip", "abs", "surrogate", "fisher"])
+    def test_policies_are_positive_and_keep_the_gradient(self, policy):
+        grad, hess = self.hess(policy)
+        assert (hess > 0).all()
+        np.testing.assert_array_equal(grad, self.hess("exact")[0])
+
+    def test_clip_and_abs_follow_the_exact_value(self):
+        _, exact = self.hess("exact")
+        _, clipped = self.hess("clip")
+        np.testing.assert_array_equal(self.hess("abs")[1], np.abs(exact))
+        np.testing.assert_array_equal(clipped[exact > 1e-6], exact[exact > 1e-6])
+        assert clipped.min() == pytest.approx(0.25e-6)  # floor times alpha
+
+    @pytest.mark.parametrize("policy", ["surrogate", "fisher"])
+    def test_curvature_surrogates_are_exact_for_cross_entropy(self, policy):
+        np.testing.assert_allclose(
+            self.hess(policy, gamma=0.0)[1], self.hess("exact", gamma=0.0)[1], rtol=1e-13
+        )
+
+    def test_fisher_bounds_surrogate(self):
+        assert (self.hess("fisher")[1] >= self.hess("surrogate")[1]).all()
+
+
+@pytest.mark.parametrize("gamma", [0.0, 0.5, 2.0, 5.0])
+@pytest.mark.parametrize("alpha", [None, 0.25, 0.9])
+def test_init_score_matches_brute_force(gamma, alpha, rng):
+    y = (rng.uniform(size=400) < 0.08).astype(float)
+    y[:20] = rng.uniform(size=20)  # some soft labels
+    w = rng.uniform(0.1, 3.0, size=400)
+    loss = FocalLoss(gamma=gamma, alpha=alpha)
+    z0 = loss.init_score(y, w)
+    grid = np.linspace(-10, 10, 20001)  # step 1e-3
+    totals = [loss.loss(y, np.full_like(y, z), w).sum() for z in grid]
+    z_grid = grid[int(np.argmin(totals))]
+    assert abs(z0 - z_grid) <= 1e-3
+    # and nothing nearby is lower: z0 is a local minimum to 1e-6
+    total = lambda z: loss.loss(y, np.full_like(y, z), w).sum()  # noqa: E731
+    polished = minimize_scalar(total, bracket=(z_grid - 0.01, z_grid + 0.01), tol=1e-12).x
+    assert z0 == pytest.approx(polished, abs=1e-6)
+
+
+def test_init_score_per_column_and_limits():
+    y = np.column_stack([np.r_[np.ones(3), np.zeros(7)], np.zeros(10), np.ones(10)])
+    z0 = FocalLoss(gamma=0.0).init_score(y)
+    assert z0.shape == (3,)
+    assert z0[0] == pytest.approx(np.log(3 / 7))
+    assert z0[1] == -30.0 and z0[2] == 30.0  # a column without one class: clipped
+
+
+def test_pickle_round_trip_keeps_parameters_and_results(rng):
+    loss = FocalLoss(gamma=[1.0, 2.0], alpha="balanced", hessian="clip")
+    y = rng.integers(0, 2, size=(30, 2)).astype(float)
+    loss.fit_alpha(y)
+    z = rng.normal(size=(30, 2))
+    restored = pickle.loads(pickle.dumps(loss))
+    assert repr(restored) == repr(loss)
+    for a, b in zip(restored.grad_hess(y, z), loss.grad_hess(y, z)):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_sklearn_wrapper_convention_applies_sample_weight(rng):
+    """Called as (y_true, y_pred, sample_weight=...) by XGBClassifier / LGBMClassifier."""
+    y = rng.integers(0, 2, size=20).astype(float)
+    z = rng.normal(size=20)
+    w = rng.uniform(size=20)
+    loss = FocalLoss()
+    np.testing.assert_array_equal(loss(y, z, w)[0], loss.grad_hess(y, z, w)[0])
+    np.testing.assert_array_equal(loss(y, z)[1], loss.grad_hess(y, z)[1])
+
+
+def test_float32_margins_give_float32_derivatives(rng):
+    z = rng.normal(size=10).astype(np.float32)
+    grad, hess = FocalLoss()(np.zeros(10), z)
+    assert grad.dtype == hess.dtype == np.float32
