@@ -5,7 +5,9 @@ objective and a metric for both boosters; :func:`xgboost_train` and
 :func:`lightgbm_train` start training from the optimal constant margin and
 return boosters whose ``predict`` gives probabilities.
 
-Neither booster is imported by ``import focal_gbm``.
+Neither booster is imported by ``import focal_gbm``: the scikit-learn
+estimators ``FocalXGBClassifier`` and ``FocalLGBMClassifier`` are loaded on
+first access (and so are not part of ``from focal_gbm import *``).
 """
 
 from ._lgbm import add_init_score, lightgbm_train
@@ -13,6 +15,33 @@ from ._xgb import base_score, xgboost_train
 from .objective import DEFAULT_HESSIAN, FocalLoss, SoftmaxFocalLoss
 
 __version__ = "0.1.0"
+
+# The estimators subclass nothing from the boosters but read their parameter
+# lists, so they import xgboost / lightgbm: load them on first use only.
+_LAZY = {
+    "FocalXGBClassifier": ("._xgb_sklearn", "xgboost"),
+    "FocalLGBMClassifier": ("._lgbm_sklearn", "lightgbm"),
+}
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        module_name, extra = _LAZY[name]
+        import importlib
+
+        try:
+            module = importlib.import_module(module_name, __name__)
+        except ImportError as error:
+            raise ImportError(
+                f"{name} needs {extra} (and scikit-learn): pip install 'focal-gbm[{extra}]'"
+            ) from error
+        return getattr(module, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))
+
 
 __all__ = [
     "DEFAULT_HESSIAN",

@@ -19,9 +19,10 @@ import numpy as np
 
 from .objective import FocalLoss, _labels_and_weights
 
-# Header line of a built-in binary model; a model trained with a callable
-# objective has none, and LightGBM then returns raw scores from predict().
+# Header line of a built-in binary / multiclass model; a model trained with a
+# callable objective has none, and LightGBM then returns raw scores from predict().
 _BINARY_OBJECTIVE_LINE = "objective=binary sigmoid:1"
+_MULTICLASS_OBJECTIVE_LINE = "objective=multiclass num_class:{}"
 
 
 def _check_params(params: dict[str, Any]) -> dict[str, Any]:
@@ -37,25 +38,27 @@ def _check_params(params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def add_init_score(booster, init_score: float, *, probability_output: bool = True):
+def add_init_score(booster, init_score, *, probability_output: bool = True):
     """A copy of ``booster`` whose raw scores include the constant ``init_score``.
 
-    The constant is added to every leaf of the first tree, which shifts every
-    prediction by exactly that amount. With ``probability_output`` the copy
-    also declares LightGBM's ``binary`` objective, so that ``predict`` returns
-    probabilities and ``predict(raw_score=True)`` margins, as for a model
-    trained with the built-in objective; the file written by ``save_model``
-    loads anywhere LightGBM does.
+    The constant is added to every leaf of the first tree (of each class's
+    first tree for multi-class models), which shifts every prediction by
+    exactly that amount. With ``probability_output`` the copy also declares
+    LightGBM's ``binary`` (or ``multiclass``) objective, so that ``predict``
+    returns probabilities and ``predict(raw_score=True)`` margins, as for a
+    model trained with the built-in objective; the file written by
+    ``save_model`` loads anywhere LightGBM does.
 
     Parameters
     ----------
     booster : lightgbm.Booster
-        A binary model trained from ``init_score`` (for instance through a
-        Dataset's ``init_score``), with at least one tree.
-    init_score : float
-        The starting margin that training used.
+        A model trained from ``init_score`` (for instance through a Dataset's
+        ``init_score``), with at least one iteration.
+    init_score : float or array-like of shape (n_classes,)
+        The starting margin that training used (one per class for multi-class).
     probability_output : bool, default=True
-        Declare the ``binary`` objective (sigmoid output).
+        Declare the ``binary`` objective (sigmoid output) or, for multi-class,
+        ``multiclass`` (softmax output).
 
     Returns
     -------
@@ -63,22 +66,30 @@ def add_init_score(booster, init_score: float, *, probability_output: bool = Tru
     """
     import lightgbm
 
-    if booster.num_trees() == 0:
+    init_score = np.atleast_1d(np.asarray(init_score, dtype=np.float64))
+    n_classes = booster.num_model_per_iteration()
+    if init_score.size != n_classes:
+        raise ValueError(
+            f"init_score has {init_score.size} values but the booster has {n_classes} "
+            "trees per iteration"
+        )
+    if booster.num_trees() < n_classes:
         raise ValueError("the booster has no tree to hold the starting margin")
     model = booster.model_to_string(num_iteration=-1)
     if probability_output:
+        line = (_BINARY_OBJECTIVE_LINE if n_classes == 1
+                else _MULTICLASS_OBJECTIVE_LINE.format(n_classes))
         model = re.sub(r"^objective=.*$\n?", "", model, count=1, flags=re.M)
         model = re.sub(
-            r"^(max_feature_idx=.*)$",
-            lambda m: m.group(1) + "\n" + _BINARY_OBJECTIVE_LINE,
-            model,
-            count=1,
-            flags=re.M,
+            r"^(max_feature_idx=.*)$", lambda m: m.group(1) + "\n" + line, model,
+            count=1, flags=re.M,
         )
     shifted = lightgbm.Booster(model_str=model)
-    first_tree = shifted.dump_model(num_iteration=1)["tree_info"][0]
-    for leaf in range(first_tree["num_leaves"]):
-        shifted.set_leaf_output(0, leaf, shifted.get_leaf_output(0, leaf) + init_score)
+    first_trees = shifted.dump_model(num_iteration=1)["tree_info"]
+    for tree, value in zip(first_trees, init_score):
+        index = tree["tree_index"]
+        for leaf in range(tree["num_leaves"]):
+            shifted.set_leaf_output(index, leaf, shifted.get_leaf_output(index, leaf) + value)
     shifted.best_iteration = booster.best_iteration
     shifted.best_score = booster.best_score
     return shifted

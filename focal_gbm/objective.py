@@ -145,12 +145,12 @@ class _FocalObjective:
         self._fitted_alpha = self._balanced_alpha(y, w) if isinstance(self.alpha, str) else None
         return self
 
-    def _resolved_alpha(self, y: NDArray, w: NDArray | None):
+    def _resolved_alpha(self, y: NDArray, w: NDArray | None, n_columns: int | None = None):
         """Numeric alpha (or None), with "balanced" taken from these labels if not fitted."""
         if not isinstance(self.alpha, str):  # "balanced", the only string check_alpha allows
             return self.alpha
         if self._fitted_alpha is None:
-            return self._balanced_alpha(y, w)
+            return self._balanced_alpha(y, w, n_columns)
         return self._fitted_alpha
 
     def _checked(self, y_true, margin, sample_weight):
@@ -209,7 +209,7 @@ class _FocalObjective:
             cached = (y, w, margin.shape)
             self._data_cache[data] = cached
             if training and isinstance(self.alpha, str) and self._fitted_alpha is None:
-                self._fitted_alpha = self._balanced_alpha(y, w)
+                self._fitted_alpha = self._balanced_alpha(y, w, _n_columns(margin))
         return cached[0], cached[1]
 
     def __call__(self, predt_or_y_true, data_or_y_pred, sample_weight=None):
@@ -223,8 +223,28 @@ class _FocalObjective:
         if _booster_of(data_or_y_pred) is not None:
             margin = np.asarray(predt_or_y_true)
             y, w = self._from_data(data_or_y_pred, margin, training=True)
-            return self._grad_hess(y, margin, w)
-        return self.grad_hess(predt_or_y_true, data_or_y_pred, sample_weight)
+        else:
+            y, margin, w = self._checked(predt_or_y_true, data_or_y_pred, sample_weight)
+        return self._booster_grad_hess(y, margin, w)
+
+    def _booster_grad_hess(self, y, z, w):
+        """float32 gradient and Hessian for a booster, sample weights applied last.
+
+        Both boosters keep per-row gradients in float32 and sum them in
+        float64. Rounding each unweighted value to 21 significant bits before
+        multiplying makes ``w * g`` exact in float32 for integer weights up to
+        8, so such a weight trains bit for bit the model that repeating the
+        row would (scikit-learn's sample-weight contract); 2^-21 relative is
+        far below what boosting resolves.
+        """
+        if isinstance(self.alpha, str) and self._fitted_alpha is None:
+            self._fitted_alpha = self._balanced_alpha(y, w, _n_columns(z))
+        grad, hess = self._grad_hess_values(y, z, None)
+        grad, hess = _round_to_21_bits(grad), _round_to_21_bits(hess)
+        if w is None:  # the same rounding, so that weight 1 is no weight
+            return grad, hess
+        w = w[:, None] if grad.ndim == 2 else w
+        return (grad * w).astype(np.float32), (hess * w).astype(np.float32)
 
     def metric(self, margin: ArrayLike, data):
         """Mean weighted focal loss of booster margins, for early stopping.
@@ -319,7 +339,7 @@ class FocalLoss(_FocalObjective):
             )
 
     @staticmethod
-    def _balanced_alpha(y: NDArray, w: NDArray | None):
+    def _balanced_alpha(y: NDArray, w: NDArray | None, n_columns: int | None = None):
         if w is None:
             positive_rate = y.mean(axis=0)
         else:
@@ -495,11 +515,9 @@ class SoftmaxFocalLoss(_FocalObjective):
         return self._class_alpha(y, w, k)
 
     def _class_alpha(self, y: NDArray, w: NDArray | None, n_classes: int) -> NDArray:
-        alpha = self._resolved_alpha(y, w)
+        alpha = self._resolved_alpha(y, w, n_classes)
         if alpha is None:
             return np.ones(n_classes)
-        if isinstance(alpha, str):
-            alpha = self._balanced_alpha(y, w, n_classes)
         alpha = np.asarray(alpha, dtype=np.float64)
         if alpha.ndim == 0:
             return np.full(n_classes, float(alpha))
@@ -530,6 +548,22 @@ class SoftmaxFocalLoss(_FocalObjective):
 
 for _cls in (FocalLoss, SoftmaxFocalLoss):
     _cls.__doc__ = _cls.__doc__.replace("%(hessian_doc)s", _HESSIAN_DOC)
+
+
+def _n_columns(z: NDArray) -> int | None:
+    return z.shape[1] if z.ndim == 2 else None
+
+
+def _round_to_21_bits(values: NDArray) -> NDArray[np.float32]:
+    """float32 values rounded to 21 significant bits (3 trailing zero bits)."""
+    out = values.astype(np.float32)
+    bits = out.view(np.uint32)
+    # Round half away from zero on the magnitude; a carry into the exponent
+    # is the correct rounding of a mantissa of all ones. Gradients and
+    # Hessians are bounded, so nothing reaches the float32 maximum.
+    bits += np.uint32(4)
+    bits &= np.uint32(0xFFFFFFF8)
+    return out
 
 
 def _float_dtype(z: NDArray) -> np.dtype:

@@ -9,7 +9,7 @@ import pytest
 from scipy.optimize import minimize_scalar
 from scipy.special import expit, log_expit
 
-from focal_gbm import FocalLoss
+from focal_gbm import FocalLoss, SoftmaxFocalLoss
 
 
 def _cross_entropy(y, z):
@@ -149,8 +149,28 @@ def test_sklearn_wrapper_convention_applies_sample_weight(rng):
     z = rng.normal(size=20)
     w = rng.uniform(size=20)
     loss = FocalLoss()
-    np.testing.assert_array_equal(loss(y, z, w)[0], loss.grad_hess(y, z, w)[0])
-    np.testing.assert_array_equal(loss(y, z)[1], loss.grad_hess(y, z)[1])
+    grad, hess = loss(y, z, w)
+    assert grad.dtype == hess.dtype == np.float32  # what both boosters store
+    # float32 rounding (2^-24), rounding to 21 significant bits (at most
+    # 2^-21) and rounding of the weighted product (2^-24): under 6e-7 relative
+    np.testing.assert_allclose(grad, loss.grad_hess(y, z, w)[0], rtol=6e-7)
+    np.testing.assert_allclose(hess, loss.grad_hess(y, z, w)[1], rtol=6e-7)
+
+
+@pytest.mark.parametrize("objective", [FocalLoss(gamma=2.0, alpha=0.3), SoftmaxFocalLoss()])
+def test_integer_weights_are_exact_multiples_for_boosters(objective, rng):
+    """w * g is exact in float32 for integer w <= 8, as repeating the row w times sums."""
+    n = 200
+    if isinstance(objective, SoftmaxFocalLoss):
+        y, z = rng.integers(0, 3, size=n), rng.normal(scale=3, size=(n, 3))
+    else:
+        y, z = rng.integers(0, 2, size=n).astype(float), rng.normal(scale=3, size=n)
+    w = rng.integers(0, 9, size=n).astype(float)
+    grad_w, hess_w = objective(y, z, w)
+    grad_1, hess_1 = objective(y, z, np.ones(n))
+    scale = w[:, None] if grad_w.ndim == 2 else w
+    np.testing.assert_array_equal(grad_w, grad_1 * scale.astype(np.float32))
+    np.testing.assert_array_equal(hess_w, hess_1 * scale.astype(np.float32))
 
 
 def test_float32_margins_give_float32_derivatives(rng):

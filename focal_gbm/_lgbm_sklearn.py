@@ -1,0 +1,132 @@
+"""FocalLGBMClassifier: LGBMClassifier trained with focal loss."""
+
+from __future__ import annotations
+
+import inspect
+
+import lightgbm as lgb
+from sklearn.utils.class_weight import compute_sample_weight
+
+from ._lgbm import add_init_score
+from ._sklearn import FocalClassifierBase, SklearnMetric, booster_defaults, make_init, margin_repeat
+
+# A line of its own in the model text, before LightGBM's trailing
+# "pandas_categorical:" line (which LightGBM's Python package reads from the
+# end of the file); LightGBM's own parser stops before both.
+_META_PREFIX = "focal_gbm:"
+_HAS_EVAL_XY = "eval_X" in inspect.signature(lgb.LGBMClassifier.fit).parameters
+
+_DOC = """Parameters
+----------
+focal_gamma : float, default=2.0
+    Focusing strength, >= 0; 0 is (class-weighted) cross entropy.
+focal_alpha : float, "balanced", array-like of shape (n_classes,) or None, default=None
+    Class weights. Binary: the weight of ``classes_[1]`` in [0, 1] (``classes_[0]``
+    gets ``1 - focal_alpha``). Multi-class: one weight per class, in the order of
+    ``classes_``. ``None`` weighs every class 1; ``"balanced"`` sets the weights
+    from the inverse (sample-weighted) class frequencies of ``y``.
+focal_hessian : {"clip", "exact", "abs", "surrogate", "fisher"}, default="clip"
+    Hessian policy, see :class:`focal_gbm.FocalLoss`.
+**params
+    Every parameter of ``lightgbm.LGBMClassifier`` except ``objective`` (the focal
+    loss is the objective), with the same meaning and defaults, plus any other
+    LightGBM parameter (``verbose=-1``, ...) except ``metric``: LightGBM's built-in
+    metrics would read raw scores as probabilities.
+"""
+
+
+class FocalLGBMClassifier(FocalClassifierBase):
+    """LightGBM classifier trained with focal loss, a drop-in for ``LGBMClassifier``.
+
+    Binary problems use :class:`~focal_gbm.FocalLoss`, more classes
+    :class:`~focal_gbm.SoftmaxFocalLoss`. Training starts from the optimal
+    constant margin, which is then added to the first trees so that
+    ``booster_`` (and :meth:`save_model` files) predict probabilities that
+    include it; evaluation sets and early stopping use the focal metric.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from focal_gbm import FocalLGBMClassifier
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> clf = FocalLGBMClassifier(focal_gamma=2.0, focal_alpha="balanced",
+    ...                           n_estimators=20, verbose=-1).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    __init__ = make_init(booster_defaults(lgb.LGBMClassifier, exclude=("objective",)), _DOC)
+
+    def _effective_weight(self, y, sample_weight):
+        # class_weight multiplies the sample weights, as LGBMClassifier does;
+        # done here so that balanced alpha and the starting margin see it too.
+        if self.class_weight is None:
+            return sample_weight
+        weight = compute_sample_weight(self.class_weight, y)
+        return weight if sample_weight is None else weight * sample_weight
+
+    def _fit_booster(self, X, y, sample_weight, evals, fit_params):
+        params = self._booster_params()
+        params["class_weight"] = None  # already in sample_weight
+        if "metric" in params:
+            raise ValueError(
+                "metric must not be set: FocalLGBMClassifier evaluates eval_set with the "
+                "focal metric (LightGBM's built-in metrics would read raw scores)"
+            )
+        params["metric"] = "None"
+        # With a callable objective LightGBM resets the objective after the
+        # Dataset is built, which aborts ("num_features() > 0") when
+        # pre-filtering removed every feature (too few rows for
+        # min_child_samples, or constant columns); keep them all instead.
+        params.setdefault("feature_pre_filter", False)
+        model = lgb.LGBMClassifier(**params, objective=self.objective_)
+        if evals and _HAS_EVAL_XY:  # LightGBM >= 4.7 deprecates eval_set
+            fit_params["eval_X"] = tuple(Xe for Xe, _, _ in evals)
+            fit_params["eval_y"] = tuple(ye for _, ye, _ in evals)
+        elif evals:
+            fit_params["eval_set"] = [(Xe, ye) for Xe, ye, _ in evals]
+        model.fit(
+            X, y, sample_weight=sample_weight,
+            init_score=margin_repeat(self.init_score_, X.shape[0]),
+            eval_sample_weight=[we for _, _, we in evals] if evals else None,
+            eval_init_score=[margin_repeat(self.init_score_, Xe.shape[0])
+                             for Xe, _, _ in evals] or None,
+            eval_metric=SklearnMetric(self.objective_, lightgbm=True),
+            **fit_params,
+        )
+        self.booster_ = add_init_score(model.booster_, self.init_score_)
+        if evals:
+            self.evals_result_ = model.evals_result_
+            if model.best_iteration_:
+                self.best_iteration_ = model.best_iteration_
+
+    def _margin(self, X):
+        return self.booster_.predict(X, raw_score=True)
+
+    def save_model(self, filename):
+        """Write the model in LightGBM's text format.
+
+        The file loads in any LightGBM (``lightgbm.Booster(model_file=...)``
+        predicts the same probabilities, starting margin included) and also
+        holds one line of focal_gbm metadata (classes, focal parameters) that
+        :meth:`load_model` reads back.
+        """
+        text = self.booster_.model_to_string()
+        meta_line = _META_PREFIX + self._metadata() + "\n"
+        marker = text.rfind("pandas_categorical:")
+        text = text[:marker] + meta_line + text[marker:] if marker >= 0 else text + meta_line
+        with open(filename, "w") as f:
+            f.write(text)
+        return self
+
+    def load_model(self, filename):
+        """Load a file written by :meth:`save_model`; returns self."""
+        with open(filename) as f:
+            text = f.read()
+        meta = next((line[len(_META_PREFIX):] for line in text.splitlines()
+                     if line.startswith(_META_PREFIX)), None)
+        if meta is None:
+            raise ValueError(f"{filename} was not written by FocalLGBMClassifier.save_model")
+        self._restore_metadata(meta)
+        self.booster_ = lgb.Booster(model_str=text)
+        return self

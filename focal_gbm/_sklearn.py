@@ -1,0 +1,345 @@
+"""What FocalXGBClassifier and FocalLGBMClassifier share.
+
+The estimators are thin: they validate and encode the data the scikit-learn
+way, build a :class:`~focal_gbm.FocalLoss` (two classes) or
+:class:`~focal_gbm.SoftmaxFocalLoss` (more) in ``fit``, start the booster from
+the optimal margin, and turn margins into probabilities. The booster-specific
+part (which wrapper trains, how margins are read back, what a model file
+holds) lives in ``_xgb_sklearn.py`` and ``_lgbm_sklearn.py``.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+from numbers import Real
+
+import numpy as np
+from scipy.special import expit, softmax
+from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.preprocessing import LabelEncoder
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_consistent_length,
+    check_is_fitted,
+    column_or_1d,
+)
+
+from . import _loss
+from ._validation import check_alpha, check_gamma
+from .objective import DEFAULT_HESSIAN, FocalLoss, SoftmaxFocalLoss
+
+try:  # scikit-learn >= 1.6
+    from sklearn.utils.validation import validate_data as _sk_validate_data
+
+    _FINITE = "ensure_all_finite"
+except ImportError:  # scikit-learn 1.5
+    _FINITE = "force_all_finite"
+
+    def _sk_validate_data(estimator, X, *, reset, skip_check_array=False, **check_params):
+        return estimator._validate_data(
+            X, reset=reset, cast_to_ndarray=not skip_check_array, **check_params
+        )
+
+
+_FOCAL_DEFAULTS = {"focal_gamma": 2.0, "focal_alpha": None, "focal_hessian": DEFAULT_HESSIAN}
+_METADATA_VERSION = 1
+
+
+def _is_dataframe(X) -> bool:
+    # Passed through untouched so that the booster sees pandas categorical
+    # columns; sklearn's check_array would turn them into floats or fail.
+    return hasattr(X, "iloc") and hasattr(X, "dtypes")
+
+
+def make_init(booster_defaults: dict, docstring: str):
+    """An ``__init__`` whose signature lists the focal and booster parameters.
+
+    scikit-learn reads parameter names from ``inspect.signature(__init__)``;
+    generating it from the installed booster's own signature keeps every
+    booster parameter a real, clonable, grid-searchable parameter on every
+    booster version, without a hand-copied list drifting out of date.
+    """
+
+    def __init__(self, **kwargs):
+        for name, default in {**_FOCAL_DEFAULTS, **booster_defaults}.items():
+            setattr(self, name, kwargs.pop(name, default))
+        # Booster parameters outside the signature (e.g. LightGBM's verbose),
+        # kept like the boosters' own **kwargs.
+        self._extra_params = kwargs
+
+    parameters = [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)]
+    parameters += [
+        inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default)
+        for name, default in {**_FOCAL_DEFAULTS, **booster_defaults}.items()
+    ]
+    parameters.append(inspect.Parameter("kwargs", inspect.Parameter.VAR_KEYWORD))
+    __init__.__signature__ = inspect.Signature(parameters)
+    __init__.__doc__ = docstring
+    return __init__
+
+
+def booster_defaults(wrapper_cls, exclude=()) -> dict:
+    """Constructor parameters and defaults of a booster's sklearn wrapper."""
+    defaults = {}
+    for klass in reversed(wrapper_cls.__mro__):
+        init = vars(klass).get("__init__")
+        if init is None or klass is object:
+            continue
+        for name, param in inspect.signature(init).parameters.items():
+            if param.kind is param.KEYWORD_ONLY or param.kind is param.POSITIONAL_OR_KEYWORD:
+                if name != "self" and name not in exclude:
+                    defaults[name] = param.default
+    return defaults
+
+
+class FocalClassifierBase(ClassifierMixin, BaseEstimator):
+    """Shared fit/predict logic; subclasses implement the booster calls."""
+
+    _parameter_constraints: dict = {
+        "focal_gamma": [Interval(Real, 0, None, closed="left"), "array-like"],
+        "focal_alpha": [None, StrOptions({"balanced"}), Interval(Real, 0, 1, closed="both"),
+                        "array-like"],
+        "focal_hessian": [StrOptions(set(_loss.HESSIAN_POLICIES))],
+    }
+
+    # ----------------------------------------------------------- parameters
+    def get_params(self, deep=True):
+        params = super().get_params(deep=deep)
+        params.update(self._extra_params)
+        return params
+
+    def set_params(self, **params):
+        valid = set(self._get_param_names())
+        for key in [k for k in params if k not in valid]:
+            self._extra_params[key] = params.pop(key)
+        return super().set_params(**params)
+
+    def _booster_params(self) -> dict:
+        names = set(self._get_param_names()) - set(_FOCAL_DEFAULTS)
+        params = {name: getattr(self, name) for name in sorted(names)}
+        params.update(self._extra_params)
+        return params
+
+    # ----------------------------------------------------------------- tags
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True
+        return tags
+
+    def _more_tags(self):  # scikit-learn 1.5
+        return {"allow_nan": True}
+
+    # ----------------------------------------------------------- validation
+    def _validate_X(self, X, *, reset: bool):
+        if _is_dataframe(X):
+            _sk_validate_data(self, X, reset=reset, skip_check_array=True)
+            return X
+        return _sk_validate_data(
+            self, X, reset=reset, accept_sparse=("csr", "csc"),
+            dtype=(np.float64, np.float32), **{_FINITE: "allow-nan"},
+        )
+
+    def _encode_labels(self, y):
+        y = np.asarray(y) if not hasattr(y, "to_numpy") else y.to_numpy()
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = column_or_1d(y, warn=True)
+        if y.ndim != 1:
+            raise ValueError(
+                f"y must be 1-D (one label per sample), got shape {y.shape}"
+            )
+        check_classification_targets(y)
+        return y
+
+    def _objective(self, n_classes: int):
+        check_gamma(self.focal_gamma, name="focal_gamma")
+        check_alpha(self.focal_alpha, name="focal_alpha")
+        params = {"gamma": self.focal_gamma, "alpha": self.focal_alpha,
+                  "hessian": self.focal_hessian}
+        if n_classes == 2:
+            if np.ndim(self.focal_alpha) != 0:
+                raise ValueError(
+                    "focal_alpha must be None, 'balanced' or a number in [0, 1] (the weight "
+                    "of classes_[1]) for a binary problem, got an array"
+                )
+            if np.ndim(self.focal_gamma) != 0:
+                raise ValueError("focal_gamma must be a single number >= 0")
+            return FocalLoss(**params)
+        if np.ndim(self.focal_alpha) == 1 and np.size(self.focal_alpha) != n_classes:
+            raise ValueError(
+                f"focal_alpha has {np.size(self.focal_alpha)} values but y has "
+                f"{n_classes} classes; give one weight per class, in the order of classes_"
+            )
+        return SoftmaxFocalLoss(**params)
+
+    # ------------------------------------------------------------------ fit
+    def fit(self, X, y, *, sample_weight=None, eval_set=None, eval_sample_weight=None,
+            **fit_params):
+        """Fit the booster with focal loss, from the optimal starting margin.
+
+        Parameters
+        ----------
+        X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
+            Training data; missing values (NaN) are allowed, and pandas
+            categorical columns are passed to the booster as they are.
+        y : array-like of shape (n_samples,)
+            Class labels of any sortable type.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Non-negative weights, applied to the loss by the objective.
+        eval_set : list of (X, y) pairs, default=None
+            Validation data, scored with the focal metric (mean weighted
+            focal loss); early stopping follows it.
+        eval_sample_weight : list of array-like, default=None
+            Weights for each pair in ``eval_set``.
+        **fit_params
+            Passed to the booster's ``fit`` (``verbose`` for XGBoost,
+            ``callbacks`` for LightGBM, ...).
+
+        Returns
+        -------
+        self
+        """
+        self._validate_params()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+        X = self._validate_X(X, reset=True)
+        y = self._encode_labels(y)
+        check_consistent_length(X, y)
+        encoder = LabelEncoder().fit(y)
+        self.classes_ = encoder.classes_
+        self.n_classes_ = len(self.classes_)
+        if self.n_classes_ < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in the data, "
+                f"but the data contains only one class: {self.classes_[0]!r}"
+            )
+        y_encoded = encoder.transform(y)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
+                                                 ensure_non_negative=True)
+        sample_weight = self._effective_weight(y, sample_weight)
+        objective = self._objective(self.n_classes_)
+        objective.fit_alpha(y_encoded, sample_weight, **self._class_count_kw())
+        self.init_score_ = np.asarray(
+            objective.init_score(y_encoded, sample_weight, **self._class_count_kw())
+        )
+        self.objective_ = objective
+        evals = []
+        for i, (X_eval, y_eval) in enumerate(eval_set or []):
+            X_eval = self._validate_X(X_eval, reset=False)
+            y_eval = self._encode_labels(y_eval)
+            unknown = np.setdiff1d(y_eval, self.classes_)
+            if unknown.size:
+                raise ValueError(f"eval_set[{i}] holds labels not seen in y: {unknown[:5]}")
+            w_eval = None
+            if eval_sample_weight is not None and eval_sample_weight[i] is not None:
+                w_eval = _check_sample_weight(eval_sample_weight[i], X_eval, dtype=np.float64,
+                                              ensure_non_negative=True)
+            evals.append((X_eval, encoder.transform(y_eval), w_eval))
+        self._fit_booster(X, y_encoded, sample_weight, evals, fit_params)
+        return self
+
+    def _class_count_kw(self) -> dict:
+        return {} if self.n_classes_ == 2 else {"n_classes": self.n_classes_}
+
+    def _effective_weight(self, y, sample_weight):
+        """Sample weights the objective applies (LightGBM folds class_weight in)."""
+        return sample_weight
+
+    # -------------------------------------------------------------- predict
+    def decision_function(self, X):
+        """Margins (raw scores) including the starting margin.
+
+        Shape (n_samples,) for two classes (the log-odds of ``classes_[1]``),
+        (n_samples, n_classes) otherwise.
+        """
+        check_is_fitted(self, "objective_")
+        X = self._validate_X(X, reset=False)
+        return np.asarray(self._margin(X), dtype=np.float64)
+
+    def predict_proba(self, X):
+        """Class probabilities, shape (n_samples, n_classes); rows sum to 1."""
+        margin = self.decision_function(X)
+        if margin.ndim == 1:
+            # expit(-m) rather than 1 - expit(m): no rounding of small values
+            return np.column_stack([expit(-margin), expit(margin)])
+        return softmax(margin, axis=1)
+
+    def predict(self, X):
+        """The most probable class label for each sample."""
+        margin = self.decision_function(X)
+        index = (margin > 0).astype(np.intp) if margin.ndim == 1 else np.argmax(margin, axis=1)
+        return self.classes_[index]
+
+    # ------------------------------------------------------------ metadata
+    def _metadata(self) -> str:
+        check_is_fitted(self, "objective_")
+        classes = np.asarray(self.classes_)
+        meta = {
+            "version": _METADATA_VERSION,
+            "classes": classes.tolist(),
+            "classes_dtype": classes.dtype.str if classes.dtype != object else "object",
+            "init_score": np.asarray(self.init_score_).tolist(),
+            "n_features_in": int(self.n_features_in_),
+            "feature_names_in": (
+                list(map(str, self.feature_names_in_))
+                if hasattr(self, "feature_names_in_") else None
+            ),
+            "focal_gamma": np.asarray(self.focal_gamma).tolist(),
+            "focal_alpha": (self.focal_alpha if isinstance(self.focal_alpha, (str, type(None)))
+                            else np.asarray(self.focal_alpha).tolist()),
+            "focal_hessian": self.focal_hessian,
+            "fitted_alpha": (None if self.objective_._fitted_alpha is None
+                             else np.asarray(self.objective_._fitted_alpha).tolist()),
+        }
+        return json.dumps(meta)
+
+    def _restore_metadata(self, text: str):
+        meta = json.loads(text)
+        if meta.get("version") != _METADATA_VERSION:
+            raise ValueError(f"unsupported focal_gbm model metadata version {meta.get('version')}")
+        dtype = object if meta["classes_dtype"] == "object" else np.dtype(meta["classes_dtype"])
+        self.classes_ = np.array(meta["classes"], dtype=dtype)
+        self.n_classes_ = len(self.classes_)
+        self.init_score_ = np.asarray(meta["init_score"], dtype=np.float64)
+        self.n_features_in_ = meta["n_features_in"]
+        if meta["feature_names_in"] is not None:
+            self.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.focal_gamma = meta["focal_gamma"]
+        self.focal_alpha = meta["focal_alpha"]
+        self.focal_hessian = meta["focal_hessian"]
+        self.objective_ = self._objective(self.n_classes_)
+        if meta["fitted_alpha"] is not None:
+            self.objective_._fitted_alpha = np.asarray(meta["fitted_alpha"], dtype=np.float64)
+
+
+class SklearnMetric:
+    """The focal metric in the scikit-learn wrappers' ``eval_metric`` convention.
+
+    A module-level class (not a closure) so that fitted estimators pickle.
+    ``higher_is_better`` selects LightGBM's 3-tuple return over XGBoost's float.
+    """
+
+    def __init__(self, objective, *, lightgbm: bool):
+        self.objective = objective
+        self.lightgbm = lightgbm
+        self.__name__ = objective.name  # XGBoost names the metric after it
+
+    def __call__(self, y_true, y_score, sample_weight=None):
+        value = self.objective.mean_loss(y_true, y_score, sample_weight)
+        return (self.__name__, value, False) if self.lightgbm else value
+
+
+def margin_repeat(init_score, n_rows: int):
+    """Starting margin per row for eval sets: (n,) or (n, k)."""
+    init_score = np.asarray(init_score, dtype=np.float64)
+    return np.full(n_rows, float(init_score)) if init_score.ndim == 0 else np.tile(
+        init_score, (n_rows, 1)
+    )

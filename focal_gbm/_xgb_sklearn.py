@@ -1,0 +1,119 @@
+"""FocalXGBClassifier: XGBClassifier trained with focal loss."""
+
+from __future__ import annotations
+
+import xgboost as xgb
+
+from ._sklearn import FocalClassifierBase, SklearnMetric, booster_defaults, make_init, margin_repeat
+from ._xgb import base_score
+
+_ATTR = "focal_gbm"
+
+_DOC = """Parameters
+----------
+focal_gamma : float, default=2.0
+    Focusing strength, >= 0; 0 is (class-weighted) cross entropy.
+focal_alpha : float, "balanced", array-like of shape (n_classes,) or None, default=None
+    Class weights. Binary: the weight of ``classes_[1]`` in [0, 1] (``classes_[0]``
+    gets ``1 - focal_alpha``). Multi-class: one weight per class, in the order of
+    ``classes_``. ``None`` weighs every class 1; ``"balanced"`` sets the weights
+    from the inverse (sample-weighted) class frequencies of ``y``.
+focal_hessian : {"clip", "exact", "abs", "surrogate", "fisher"}, default="clip"
+    Hessian policy, see :class:`focal_gbm.FocalLoss`.
+**params
+    Every parameter of ``xgboost.XGBClassifier`` except ``objective`` (the focal
+    loss is the objective) and ``eval_metric`` (the focal metric is the evaluation
+    metric), with the same meaning and defaults.
+"""
+
+
+class FocalXGBClassifier(FocalClassifierBase):
+    """XGBoost classifier trained with focal loss, a drop-in for ``XGBClassifier``.
+
+    Binary problems use :class:`~focal_gbm.FocalLoss`, more classes
+    :class:`~focal_gbm.SoftmaxFocalLoss`. Training starts from the optimal
+    constant margin; evaluation sets and ``early_stopping_rounds`` use the
+    focal metric. ``predict_proba`` returns probabilities, ``predict`` the
+    original labels, ``decision_function`` margins.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import make_classification
+    >>> from focal_gbm import FocalXGBClassifier
+    >>> X, y = make_classification(n_samples=300, weights=[0.9], random_state=0)
+    >>> clf = FocalXGBClassifier(focal_gamma=2.0, focal_alpha="balanced",
+    ...                          n_estimators=20, max_depth=3).fit(X, y)
+    >>> clf.predict_proba(X[:2]).shape
+    (2, 2)
+    """
+
+    __init__ = make_init(
+        booster_defaults(xgb.XGBClassifier, exclude=("objective", "eval_metric")), _DOC
+    )
+
+    def _fit_booster(self, X, y, sample_weight, evals, fit_params):
+        params = self._booster_params()
+        if params.pop("eval_metric", None) is not None:
+            raise ValueError(
+                "eval_metric must be None: FocalXGBClassifier evaluates eval_set with the "
+                "focal metric; score other metrics from predict_proba"
+            )
+        binary = self.n_classes_ == 2
+        if binary:
+            # base_score is stored in the model; XGBoost adds it to every margin.
+            if params.get("base_score") is None:
+                params["base_score"] = base_score(float(self.init_score_))
+            self._margin_offset = 0.0
+        else:
+            # XGBoost has no portable multi-class intercept: pass the start as
+            # base_margin and add it back to predictions (and in model files).
+            self._margin_offset = self.init_score_
+            fit_params["base_margin"] = margin_repeat(self.init_score_, X.shape[0])
+            fit_params["base_margin_eval_set"] = [
+                margin_repeat(self.init_score_, Xe.shape[0]) for Xe, _, _ in evals
+            ] or None
+        fit_params.setdefault("verbose", False)
+        self._booster_model = xgb.XGBClassifier(
+            **params,
+            objective=self.objective_,
+            eval_metric=SklearnMetric(self.objective_, lightgbm=False),
+            disable_default_eval_metric=True,
+        )
+        self._booster_model.fit(
+            X, y, sample_weight=sample_weight,
+            eval_set=[(Xe, ye) for Xe, ye, _ in evals] or None,
+            sample_weight_eval_set=[we for _, _, we in evals] if evals else None,
+            **fit_params,
+        )
+        self.booster_ = self._booster_model.get_booster()
+        self.booster_.set_attr(**{_ATTR: self._metadata()})
+        if evals:
+            self.evals_result_ = self._booster_model.evals_result()
+        if hasattr(self._booster_model, "best_iteration"):  # set by early stopping
+            self.best_iteration_ = self._booster_model.best_iteration
+
+    def _margin(self, X):
+        return self._booster_model.predict(X, output_margin=True) + self._margin_offset
+
+    def save_model(self, fname):
+        """Write the model in XGBoost's native format (``.json`` or ``.ubj``).
+
+        The file also holds what this estimator needs to predict the same
+        (classes, starting margin, focal parameters), as a booster attribute;
+        :meth:`load_model` reads it back.
+        """
+        self.booster_.set_attr(**{_ATTR: self._metadata()})
+        self._booster_model.save_model(fname)
+
+    def load_model(self, fname):
+        """Load a file written by :meth:`save_model`; returns self."""
+        model = xgb.XGBClassifier()
+        model.load_model(fname)
+        meta = model.get_booster().attr(_ATTR)
+        if meta is None:
+            raise ValueError(f"{fname} was not written by FocalXGBClassifier.save_model")
+        self._restore_metadata(meta)
+        self._booster_model = model
+        self.booster_ = model.get_booster()
+        self._margin_offset = 0.0 if self.n_classes_ == 2 else self.init_score_
+        return self
