@@ -490,6 +490,15 @@ class SoftmaxFocalLoss(_FocalObjective):
             raise ValueError("sample_weight must not sum to 0 for alpha='balanced'")
         return totals / totals.sum()
 
+    def _n_classes(self, y: NDArray, n_classes: int | None) -> int:
+        """Classes: as given, else as many as alpha has, else the largest label + 1."""
+        if n_classes is not None:
+            return n_classes
+        for alpha in (self._fitted_alpha, self.alpha):
+            if alpha is not None and not isinstance(alpha, str) and np.ndim(alpha) == 1:
+                return np.size(alpha)
+        return max(int(y.max()) + 1 if y.size else 2, 2)
+
     def _balanced_alpha(self, y: NDArray, w: NDArray | None, n_classes: int | None = None):
         k = max(int(y.max()) + 1 if y.size else 2, n_classes or 2)
         return (1.0 - self._class_shares(y, w, k)) / (k - 1)
@@ -511,8 +520,7 @@ class SoftmaxFocalLoss(_FocalObjective):
         """The per-class weights ``alpha_c``, shape (n_classes,)."""
         y = self._check_labels(y_true)
         w = check_sample_weight(sample_weight, y.shape[0])
-        k = max(int(y.max()) + 1 if y.size else 2, n_classes or 2)
-        return self._class_alpha(y, w, k)
+        return self._class_alpha(y, w, self._n_classes(y, n_classes))
 
     def _class_alpha(self, y: NDArray, w: NDArray | None, n_classes: int) -> NDArray:
         alpha = self._resolved_alpha(y, w, n_classes)
@@ -541,7 +549,7 @@ class SoftmaxFocalLoss(_FocalObjective):
         """The constant margins, shape (n_classes,), minimising the weighted loss."""
         y = self._check_labels(y_true)
         w = check_sample_weight(sample_weight, y.shape[0])
-        k = max(int(y.max()) + 1 if y.size else 2, n_classes or 2)
+        k = self._n_classes(y, n_classes)
         totals = np.bincount(y, weights=w, minlength=k) * self._class_alpha(y, w, k)
         return _loss.softmax_focal_init_margin(totals, gamma=self.gamma)
 
