@@ -21,6 +21,9 @@ __version__ = "0.1.0"
 _LAZY = {
     "FocalXGBClassifier": ("._xgb_sklearn", "xgboost"),
     "FocalLGBMClassifier": ("._lgbm_sklearn", "lightgbm"),
+    "FocalOneVsRestClassifier": (".multilabel", "xgboost"),
+    "MultilabelReport": (".multilabel", "xgboost"),
+    "multilabel_report": (".multilabel", "xgboost"),
 }
 
 
@@ -33,7 +36,7 @@ def __getattr__(name):
             module = importlib.import_module(module_name, __name__)
         except ImportError as error:
             raise ImportError(
-                f"{name} needs {extra} (and scikit-learn): pip install 'focal-gbm[{extra}]'"
+                f"{name} needs {extra} and scikit-learn: pip install 'focal-gbm[{extra}]'"
             ) from error
         return getattr(module, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -8,6 +8,7 @@ import lightgbm as lgb
 from sklearn.utils.class_weight import compute_sample_weight
 
 from ._lgbm import add_init_score
+from .multilabel import FocalOneVsRestClassifier
 from ._sklearn import FocalClassifierBase, SklearnMetric, booster_defaults, make_init, margin_repeat
 
 # A line of its own in the model text, before LightGBM's trailing
@@ -60,12 +61,24 @@ class FocalLGBMClassifier(FocalClassifierBase):
     def _effective_weight(self, y, sample_weight):
         # class_weight multiplies the sample weights, as LGBMClassifier does;
         # done here so that balanced alpha and the starting margin see it too.
-        if self.class_weight is None:
+        if self.class_weight is None or y.ndim == 2:  # multi-label: per label, below
             return sample_weight
         weight = compute_sample_weight(self.class_weight, y)
         return weight if sample_weight is None else weight * sample_weight
 
     def _fit_booster(self, X, y, sample_weight, evals, fit_params):
+        if self.multilabel_:
+            # LightGBM has no multi-label mode: one booster per label.
+            per_label = type(self)(**{**self.get_params(), "focal_gamma": 2.0,
+                                      "focal_alpha": None})
+            self.booster_ = None
+            self.one_vs_rest_ = FocalOneVsRestClassifier(
+                per_label, focal_gamma=self.focal_gamma, focal_alpha=self.focal_alpha
+            ).fit(X, y, sample_weight=sample_weight,
+                  eval_set=[(Xe, ye) for Xe, ye, _ in evals] or None,
+                  eval_sample_weight=[we for _, _, we in evals] if evals else None,
+                  **fit_params)
+            return
         params = self._booster_params()
         params["class_weight"] = None  # already in sample_weight
         if "metric" in params:
@@ -101,6 +114,8 @@ class FocalLGBMClassifier(FocalClassifierBase):
                 self.best_iteration_ = model.best_iteration_
 
     def _margin(self, X):
+        if self.multilabel_:
+            return self.one_vs_rest_.decision_function(X)
         return self.booster_.predict(X, raw_score=True)
 
     def save_model(self, filename):
@@ -111,6 +126,11 @@ class FocalLGBMClassifier(FocalClassifierBase):
         holds one line of focal_gbm metadata (classes, focal parameters) that
         :meth:`load_model` reads back.
         """
+        if self.multilabel_:
+            raise ValueError(
+                "save_model writes one LightGBM booster, and a multi-label model holds one "
+                "per label (one_vs_rest_.estimators_): save those, or pickle the estimator"
+            )
         text = self.booster_.model_to_string()
         meta_line = _META_PREFIX + self._metadata() + "\n"
         marker = text.rfind("pandas_categorical:")

@@ -19,7 +19,7 @@ from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, type_of_target
 from sklearn.utils.validation import (
     _check_sample_weight,
     check_consistent_length,
@@ -52,6 +52,17 @@ def _is_dataframe(X) -> bool:
     # Passed through untouched so that the booster sees pandas categorical
     # columns; sklearn's check_array would turn them into floats or fail.
     return hasattr(X, "iloc") and hasattr(X, "dtypes")
+
+
+def validate_X(estimator, X, *, reset: bool):
+    """scikit-learn's checks of X; DataFrames keep their dtypes (categories)."""
+    if _is_dataframe(X):
+        _sk_validate_data(estimator, X, reset=reset, skip_check_array=True)
+        return X
+    return _sk_validate_data(
+        estimator, X, reset=reset, accept_sparse=("csr", "csc"),
+        dtype=(np.float64, np.float32), **{_FINITE: "allow-nan"},
+    )
 
 
 def make_init(booster_defaults: dict, docstring: str):
@@ -128,51 +139,53 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         tags = super().__sklearn_tags__()
         tags.input_tags.allow_nan = True
         tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
         return tags
 
     def _more_tags(self):  # scikit-learn 1.5
-        return {"allow_nan": True}
+        return {"allow_nan": True, "multilabel": True}
 
     # ----------------------------------------------------------- validation
     def _validate_X(self, X, *, reset: bool):
-        if _is_dataframe(X):
-            _sk_validate_data(self, X, reset=reset, skip_check_array=True)
-            return X
-        return _sk_validate_data(
-            self, X, reset=reset, accept_sparse=("csr", "csc"),
-            dtype=(np.float64, np.float32), **{_FINITE: "allow-nan"},
-        )
+        return validate_X(self, X, reset=reset)
 
-    def _encode_labels(self, y):
+    def _check_targets(self, y):
+        """``(y, multilabel)``: 1-D labels, or a 2-D 0/1 indicator matrix."""
         y = np.asarray(y) if not hasattr(y, "to_numpy") else y.to_numpy()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        if y.ndim != 1:
-            raise ValueError(
-                f"y must be 1-D (one label per sample), got shape {y.shape}"
-            )
         check_classification_targets(y)
-        return y
+        if y.ndim == 1:
+            return y, False
+        if type_of_target(y) != "multilabel-indicator":
+            raise ValueError(
+                "2-D y must be a multi-label indicator matrix of 0/1 values, shape "
+                f"(n_samples, n_labels); got {type_of_target(y)!r} targets"
+            )
+        return y.astype(np.float64), True
 
-    def _objective(self, n_classes: int):
+    def _objective(self, n_classes: int, multilabel: bool = False):
         check_gamma(self.focal_gamma, name="focal_gamma")
         check_alpha(self.focal_alpha, name="focal_alpha")
         params = {"gamma": self.focal_gamma, "alpha": self.focal_alpha,
                   "hessian": self.focal_hessian}
-        if n_classes == 2:
-            if np.ndim(self.focal_alpha) != 0:
+        what = "labels" if multilabel else "classes"
+        for name in ("focal_gamma", "focal_alpha"):
+            value = getattr(self, name)
+            if np.ndim(value) == 1 and (n_classes == 2 and not multilabel):
                 raise ValueError(
-                    "focal_alpha must be None, 'balanced' or a number in [0, 1] (the weight "
-                    "of classes_[1]) for a binary problem, got an array"
+                    f"{name} must be a single value for a binary problem (focal_alpha is the "
+                    "weight of classes_[1]), got an array"
                 )
-            if np.ndim(self.focal_gamma) != 0:
-                raise ValueError("focal_gamma must be a single number >= 0")
+            if np.ndim(value) == 1 and np.size(value) != n_classes:
+                raise ValueError(
+                    f"{name} has {np.size(value)} values but y has {n_classes} {what}; give "
+                    f"one value per {what[:-1]}, in the order of classes_"
+                )
+        if multilabel or n_classes == 2:
             return FocalLoss(**params)
-        if np.ndim(self.focal_alpha) == 1 and np.size(self.focal_alpha) != n_classes:
-            raise ValueError(
-                f"focal_alpha has {np.size(self.focal_alpha)} values but y has "
-                f"{n_classes} classes; give one weight per class, in the order of classes_"
-            )
+        if np.ndim(self.focal_gamma) == 1:
+            raise ValueError("focal_gamma must be a single value for a multi-class problem")
         return SoftmaxFocalLoss(**params)
 
     # ------------------------------------------------------------------ fit
@@ -185,8 +198,9 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         X : {array-like, sparse matrix, DataFrame} of shape (n_samples, n_features)
             Training data; missing values (NaN) are allowed, and pandas
             categorical columns are passed to the booster as they are.
-        y : array-like of shape (n_samples,)
-            Class labels of any sortable type.
+        y : array-like of shape (n_samples,) or (n_samples, n_labels)
+            Class labels of any sortable type, or a 0/1 indicator matrix
+            for multi-label problems.
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights, applied to the loss by the objective.
         eval_set : list of (X, y) pairs, default=None
@@ -208,22 +222,27 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
                 f"{type(self).__name__} requires y to be passed, but the target y is None"
             )
         X = self._validate_X(X, reset=True)
-        y = self._encode_labels(y)
+        y, self.multilabel_ = self._check_targets(y)
         check_consistent_length(X, y)
-        encoder = LabelEncoder().fit(y)
-        self.classes_ = encoder.classes_
+        if self.multilabel_:
+            self.classes_ = np.arange(y.shape[1])
+            encode = np.asarray
+        else:
+            encoder = LabelEncoder().fit(y)
+            self.classes_ = encoder.classes_
+            encode = encoder.transform
         self.n_classes_ = len(self.classes_)
         if self.n_classes_ < 2:
             raise ValueError(
                 f"{type(self).__name__} needs samples of at least 2 classes in the data, "
                 f"but the data contains only one class: {self.classes_[0]!r}"
             )
-        y_encoded = encoder.transform(y)
+        y_encoded = encode(y)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
                                                  ensure_non_negative=True)
         sample_weight = self._effective_weight(y, sample_weight)
-        objective = self._objective(self.n_classes_)
+        objective = self._objective(self.n_classes_, self.multilabel_)
         objective.fit_alpha(y_encoded, sample_weight, **self._class_count_kw())
         self.init_score_ = np.asarray(
             objective.init_score(y_encoded, sample_weight, **self._class_count_kw())
@@ -232,20 +251,30 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         evals = []
         for i, (X_eval, y_eval) in enumerate(eval_set or []):
             X_eval = self._validate_X(X_eval, reset=False)
-            y_eval = self._encode_labels(y_eval)
-            unknown = np.setdiff1d(y_eval, self.classes_)
-            if unknown.size:
-                raise ValueError(f"eval_set[{i}] holds labels not seen in y: {unknown[:5]}")
+            y_eval, multilabel = self._check_targets(y_eval)
+            if multilabel != self.multilabel_ or (multilabel and y_eval.shape[1] != y.shape[1]):
+                raise ValueError(f"eval_set[{i}] targets do not have the shape of y's")
+            if not multilabel:
+                unknown = np.setdiff1d(y_eval, self.classes_)
+                if unknown.size:
+                    raise ValueError(f"eval_set[{i}] holds labels not seen in y: {unknown[:5]}")
             w_eval = None
             if eval_sample_weight is not None and eval_sample_weight[i] is not None:
                 w_eval = _check_sample_weight(eval_sample_weight[i], X_eval, dtype=np.float64,
                                               ensure_non_negative=True)
-            evals.append((X_eval, encoder.transform(y_eval), w_eval))
+            evals.append((X_eval, encode(y_eval), w_eval))
         self._fit_booster(X, y_encoded, sample_weight, evals, fit_params)
         return self
 
     def _class_count_kw(self) -> dict:
-        return {} if self.n_classes_ == 2 else {"n_classes": self.n_classes_}
+        """SoftmaxFocalLoss needs the class count (the labels may not show them all)."""
+        softmax_loss = self.n_classes_ > 2 and not self.multilabel_
+        return {"n_classes": self.n_classes_} if softmax_loss else {}
+
+    @property
+    def _single_margin(self) -> bool:
+        """One margin per sample (binary), whose start XGBoost can store itself."""
+        return self.n_classes_ == 2 and not self.multilabel_
 
     def _effective_weight(self, y, sample_weight):
         """Sample weights the objective applies (LightGBM folds class_weight in)."""
@@ -256,23 +285,32 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         """Margins (raw scores) including the starting margin.
 
         Shape (n_samples,) for two classes (the log-odds of ``classes_[1]``),
-        (n_samples, n_classes) otherwise.
+        (n_samples, n_classes) for more, (n_samples, n_labels) for multi-label
+        targets (one log-odds per label).
         """
         check_is_fitted(self, "objective_")
         X = self._validate_X(X, reset=False)
         return np.asarray(self._margin(X), dtype=np.float64)
 
     def predict_proba(self, X):
-        """Class probabilities, shape (n_samples, n_classes); rows sum to 1."""
+        """Class probabilities, shape (n_samples, n_classes); rows sum to 1.
+
+        For multi-label targets, the probability of each label, shape
+        (n_samples, n_labels), as ``XGBClassifier`` returns them.
+        """
         margin = self.decision_function(X)
+        if self.multilabel_:
+            return expit(margin)
         if margin.ndim == 1:
             # expit(-m) rather than 1 - expit(m): no rounding of small values
             return np.column_stack([expit(-margin), expit(margin)])
         return softmax(margin, axis=1)
 
     def predict(self, X):
-        """The most probable class label for each sample."""
+        """The most probable class label for each sample (a 0/1 row for multi-label)."""
         margin = self.decision_function(X)
+        if self.multilabel_:
+            return (margin > 0).astype(np.int64)
         index = (margin > 0).astype(np.intp) if margin.ndim == 1 else np.argmax(margin, axis=1)
         return self.classes_[index]
 
@@ -283,6 +321,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         meta = {
             "version": _METADATA_VERSION,
             "classes": classes.tolist(),
+            "multilabel": bool(self.multilabel_),
             "classes_dtype": classes.dtype.str if classes.dtype != object else "object",
             "init_score": np.asarray(self.init_score_).tolist(),
             "n_features_in": int(self.n_features_in_),
@@ -306,6 +345,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         dtype = object if meta["classes_dtype"] == "object" else np.dtype(meta["classes_dtype"])
         self.classes_ = np.array(meta["classes"], dtype=dtype)
         self.n_classes_ = len(self.classes_)
+        self.multilabel_ = meta["multilabel"]
         self.init_score_ = np.asarray(meta["init_score"], dtype=np.float64)
         self.n_features_in_ = meta["n_features_in"]
         if meta["feature_names_in"] is not None:
@@ -315,7 +355,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         self.focal_gamma = meta["focal_gamma"]
         self.focal_alpha = meta["focal_alpha"]
         self.focal_hessian = meta["focal_hessian"]
-        self.objective_ = self._objective(self.n_classes_)
+        self.objective_ = self._objective(self.n_classes_, self.multilabel_)
         if meta["fitted_alpha"] is not None:
             self.objective_._fitted_alpha = np.asarray(meta["fitted_alpha"], dtype=np.float64)
 

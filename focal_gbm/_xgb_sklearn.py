@@ -58,15 +58,15 @@ class FocalXGBClassifier(FocalClassifierBase):
                 "eval_metric must be None: FocalXGBClassifier evaluates eval_set with the "
                 "focal metric; score other metrics from predict_proba"
             )
-        binary = self.n_classes_ == 2
-        if binary:
+        if self._single_margin:
             # base_score is stored in the model; XGBoost adds it to every margin.
             if params.get("base_score") is None:
                 params["base_score"] = base_score(float(self.init_score_))
             self._margin_offset = 0.0
         else:
-            # XGBoost has no portable multi-class intercept: pass the start as
-            # base_margin and add it back to predictions (and in model files).
+            # XGBoost < 3.1 has no vector intercept (and 3.x's multi-class one
+            # is not a margin): pass the start as base_margin and add it back
+            # to predictions (and keep it in model files).
             self._margin_offset = self.init_score_
             fit_params["base_margin"] = margin_repeat(self.init_score_, X.shape[0])
             fit_params["base_margin_eval_set"] = [
@@ -115,5 +115,5 @@ class FocalXGBClassifier(FocalClassifierBase):
         self._restore_metadata(meta)
         self._booster_model = model
         self.booster_ = model.get_booster()
-        self._margin_offset = 0.0 if self.n_classes_ == 2 else self.init_score_
+        self._margin_offset = 0.0 if self._single_margin else self.init_score_
         return self
