@@ -54,6 +54,15 @@ def _is_dataframe(X) -> bool:
     return hasattr(X, "iloc") and hasattr(X, "dtypes")
 
 
+def _checked_sample_weight(sample_weight, X):
+    # scikit-learn's own check, with its own message; the keyword that turns
+    # on the sign check was renamed in 1.6, so that part is done here.
+    weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+    if weight.size and weight.min() < 0:
+        raise ValueError("Negative values in data passed to `sample_weight`.")
+    return weight
+
+
 def validate_X(estimator, X, *, reset: bool):
     """scikit-learn's checks of X; DataFrames keep their dtypes (categories)."""
     if _is_dataframe(X):
@@ -239,8 +248,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
             )
         y_encoded = encode(y)
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64,
-                                                 ensure_non_negative=True)
+            sample_weight = _checked_sample_weight(sample_weight, X)
         sample_weight = self._effective_weight(y, sample_weight)
         objective = self._objective(self.n_classes_, self.multilabel_)
         objective.fit_alpha(y_encoded, sample_weight, **self._class_count_kw())
@@ -260,8 +268,7 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
                     raise ValueError(f"eval_set[{i}] holds labels not seen in y: {unknown[:5]}")
             w_eval = None
             if eval_sample_weight is not None and eval_sample_weight[i] is not None:
-                w_eval = _check_sample_weight(eval_sample_weight[i], X_eval, dtype=np.float64,
-                                              ensure_non_negative=True)
+                w_eval = _checked_sample_weight(eval_sample_weight[i], X_eval)
             evals.append((X_eval, encode(y_eval), w_eval))
         self._fit_booster(X, y_encoded, sample_weight, evals, fit_params)
         return self

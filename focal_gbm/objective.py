@@ -224,8 +224,15 @@ class _FocalObjective:
             margin = np.asarray(predt_or_y_true)
             y, w = self._from_data(data_or_y_pred, margin, training=True)
         else:
-            y, margin, w = self._checked(predt_or_y_true, data_or_y_pred, sample_weight)
+            margin = np.asarray(data_or_y_pred)
+            y_true = self._align_labels(np.asarray(predt_or_y_true), margin)
+            y, margin, w = self._checked(y_true, margin, sample_weight)
         return self._booster_grad_hess(y, margin, w)
+
+    @staticmethod
+    def _align_labels(y: NDArray, margin: NDArray) -> NDArray:
+        """Labels as the scikit-learn wrappers pass them, shaped for the margin."""
+        return y
 
     def _booster_grad_hess(self, y, z, w):
         """float32 gradient and Hessian for a booster, sample weights applied last.
@@ -330,6 +337,13 @@ class FocalLoss(_FocalObjective):
     @staticmethod
     def _check_labels(y_true, name="y_true"):
         return check_labels(y_true, name=name)
+
+    @staticmethod
+    def _align_labels(y: NDArray, margin: NDArray) -> NDArray:
+        # XGBClassifier < 3 passes 2-D (multi-label) targets flattened.
+        if y.shape != margin.shape and y.size == margin.size:
+            return y.reshape(margin.shape)
+        return y
 
     @staticmethod
     def _check_shapes(y: NDArray, z: NDArray):
