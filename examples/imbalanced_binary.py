@@ -67,7 +67,7 @@ def main():
     FIGURES.mkdir(exist_ok=True)
     plot_regions(models, X_test, y_test, FIGURES / "decision_regions.png")
     plot_losses(FIGURES / "loss_vs_pt.png", FIGURES / "focal_gammas.png")
-    print(f"\nfigures written to {FIGURES}")
+    print("\nfigures written to examples/figures/")
 
 
 def plot_regions(models, X, y, path):

@@ -1,15 +1,15 @@
 """The focal-loss math: loss, gradient and Hessian with respect to the margin.
 
-This module is the single implementation of the mathematics. It imports no
-booster and validates nothing: callers (``objective.py``) check their inputs
-once and pass float arrays that broadcast against each other.
+The arithmetic itself lives in ``_kernels.py`` (compiled with Numba, one fused
+pass per call); this module shapes arrays for it and solves for the optimal
+starting margins. It imports no booster and validates nothing: callers
+(``objective.py``) check their inputs once.
 
 Notation (DESIGN.md section 1): margin ``z``, ``p = sigmoid(z)``,
 ``q = 1 - p = sigmoid(-z)``, ``s1 = -log(p) = softplus(-z)`` and
-``s0 = -log(q) = softplus(z)``. Everything is formed from ``z`` directly
-(``expit``/``log_expit``), never as the ``log`` of a rounded probability, so
-no finite margin gives a NaN or an inf and tiny values keep their relative
-precision.
+``s0 = -log(q) = softplus(z)``. Everything is formed from ``z`` directly,
+never as the ``log`` of a rounded probability, so no finite margin gives a
+NaN or an inf and tiny values keep their relative precision.
 
 The positive (``y = 1``) part and its derivatives are
 
@@ -20,13 +20,19 @@ The positive (``y = 1``) part and its derivatives are
 and the negative part is its mirror image ``f(-z)``. The products ``p * s1``
 and ``q * s0`` are bounded by ``1/e``, which is what keeps ``f''`` finite at
 margins near the float64 limit, where ``g * s1`` alone would overflow.
+
+The softmax loss ``a_c (1 - p_c)^g (-log p_c)`` and its gradient and Hessian
+diagonal are derived the same way (see ``_kernels.softmax_grad_hess``).
 """
 
 from __future__ import annotations
 
+import os
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
-from scipy.special import expit, log_expit
 
 HESSIAN_POLICIES = ("exact", "clip", "abs", "surrogate", "fisher")
 """Ways to turn the exact second derivative into a usable curvature."""
@@ -41,62 +47,118 @@ A column without positives (or negatives) has its optimum at minus (plus)
 infinity; 30 is far enough that sigmoid(+-30) is within 1e-13 of 0 or 1.
 """
 
-
-def _sigmoid_terms(margin: NDArray[np.float64]):
-    """``p, q, s1, s0`` of DESIGN.md, each accurate to a few ulp."""
-    p = expit(margin)
-    q = expit(-margin)
-    s1 = -log_expit(margin)
-    s0 = -log_expit(-margin)
-    return p, q, s1, s0
+_NO_WEIGHT = np.empty(0)
 
 
-def _power(base: NDArray[np.float64], gamma) -> NDArray[np.float64]:
-    # pow(0, 0) = 1 makes gamma = 0 exactly cross entropy; small integer
-    # gammas (the common 1, 2) use products, which are exact and faster.
-    if np.ndim(gamma) == 0:
-        if gamma == 0:
-            return np.ones_like(base)
-        if gamma == 1:
-            return base.copy()
-        if gamma == 2:
-            return base * base
-    return np.power(base, gamma)
+def _kernels():
+    # Imported on first use: numba takes longer to import than focal_gbm.
+    from . import _kernels
+
+    return _kernels
 
 
-def binary_focal_loss(
-    y_true: ArrayLike,
-    margin: ArrayLike,
-    *,
-    gamma,
-    alpha_pos,
-    alpha_neg,
-    sample_weight=None,
-) -> NDArray[np.float64]:
-    """Per-element focal loss ``y a1 q^g s1 + (1 - y) a0 p^g s0``.
+# Below this many elements one thread is faster than handing out chunks
+# (a chunk costs ~20 us of thread hand-off; an element ~10-30 ns).
+_PARALLEL_MIN_ELEMENTS = 50_000
+_pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
-    All arguments broadcast against ``margin``; nothing is validated.
-    """
+
+def num_threads() -> int:
+    """Threads the kernels use: ``FOCAL_GBM_NUM_THREADS``, else the usable CPUs."""
+    env = os.environ.get("FOCAL_GBM_NUM_THREADS")
+    if env:
+        return max(1, int(env))
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _reset_pool():
+    global _pool
+    _pool = None  # a forked child inherits the pool object but not its threads
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_reset_pool)
+
+
+def _run(kernel, n_rows: int, n_cols: int, *args) -> list:
+    """Run ``kernel(start, stop, *args)`` over row chunks; the kernels release the GIL."""
+    global _pool
+    threads = min(num_threads(), max(n_rows, 1))
+    if threads <= 1 or n_rows * n_cols < _PARALLEL_MIN_ELEMENTS:
+        return [kernel(0, n_rows, *args)]
+    with _pool_lock:
+        if _pool is None or _pool._max_workers < threads - 1:
+            _pool = ThreadPoolExecutor(max_workers=threads - 1,
+                                       thread_name_prefix="focal_gbm")
+        pool = _pool
+    bounds = np.linspace(0, n_rows, threads + 1).astype(np.int64)
+    futures = [pool.submit(kernel, int(bounds[t]), int(bounds[t + 1]), *args)
+               for t in range(threads - 1)]
+    last = kernel(int(bounds[-2]), int(bounds[-1]), *args)  # this thread works too
+    return [f.result() for f in futures] + [last]
+
+
+def _policy(hessian: str) -> int:
+    try:
+        return _kernels().POLICY_CODES[hessian]
+    except KeyError:
+        raise ValueError(f"hessian must be one of {HESSIAN_POLICIES}, got {hessian!r}") from None
+
+
+def _float_array(a) -> NDArray:
+    """float32 stays float32 (XGBoost's margins); everything else is float64."""
+    a = np.asarray(a)
+    if a.dtype != np.float32:
+        a = a.astype(np.float64, copy=False)
+    return np.ascontiguousarray(a)
+
+
+def _binary_inputs(y_true, margin, gamma, alpha_pos, alpha_neg, sample_weight):
+    """2-D contiguous (n, k) labels and margins, (k,) parameters, (n,) or (0,) weights."""
+    z = _float_array(margin)
+    z2 = z.reshape(-1, 1) if z.ndim <= 1 else z
     y = np.asarray(y_true, dtype=np.float64)
-    z = np.asarray(margin, dtype=np.float64)
-    p, q, s1, s0 = _sigmoid_terms(z)
-    loss = y * alpha_pos * _power(q, gamma) * s1
-    loss += (1.0 - y) * alpha_neg * _power(p, gamma) * s0
-    if sample_weight is not None:
-        loss *= sample_weight
-    return loss
+    if y.shape != z.shape:
+        y = np.broadcast_to(y, z.shape)
+    y2 = np.ascontiguousarray(y.reshape(z2.shape))
+    k = z2.shape[1]
+    params = [np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=np.float64), (k,)))
+              for v in (gamma, alpha_pos, alpha_neg)]
+    weight = _NO_WEIGHT if sample_weight is None else np.ascontiguousarray(
+        np.asarray(sample_weight, dtype=np.float64).reshape(-1))
+    return z, y2, z2, params, weight
 
 
-def binary_focal_grad_hess(
-    y_true: ArrayLike,
-    margin: ArrayLike,
-    *,
-    gamma,
-    alpha_pos,
-    alpha_neg,
-    hessian: str = "exact",
-    sample_weight=None,
-) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+def binary_focal_loss(y_true, margin, *, gamma, alpha_pos, alpha_neg,
+                      sample_weight=None) -> NDArray[np.float64]:
+    """Per-element focal loss ``y a1 q^g s1 + (1 - y) a0 p^g s0``, times the weight.
+
+    ``y_true`` broadcasts against ``margin``; ``gamma`` and the class weights
+    are scalars or one value per column; ``sample_weight`` has one value per
+    row. Nothing is validated.
+    """
+    z, y2, z2, params, weight = _binary_inputs(y_true, margin, gamma, alpha_pos, alpha_neg,
+                                               sample_weight)
+    out = np.empty(z2.shape, dtype=np.float64)
+    _run(_kernels().binary_loss, *z2.shape, y2, z2, *params, weight, out)
+    return out.reshape(z.shape)
+
+
+def binary_focal_loss_sum(y_true, margin, *, gamma, alpha_pos, alpha_neg,
+                          sample_weight=None) -> float:
+    """``binary_focal_loss(...).sum()`` without the per-element array."""
+    _, y2, z2, params, weight = _binary_inputs(y_true, margin, gamma, alpha_pos, alpha_neg,
+                                               sample_weight)
+    return float(sum(_run(_kernels().binary_loss_sum, *z2.shape, y2, z2, *params, weight)))
+
+
+def binary_focal_grad_hess(y_true, margin, *, gamma, alpha_pos, alpha_neg,
+                           hessian: str = "exact", sample_weight=None, dtype=None,
+                           round21: bool = False):
     """Gradient and (policy-adjusted) Hessian of :func:`binary_focal_loss`.
 
     ``hessian`` is one of :data:`HESSIAN_POLICIES`:
@@ -117,38 +179,21 @@ def binary_focal_grad_hess(
         (``a1`` or ``a0``), as if the focal factor were a constant per-example
         weight: always positive, an upper bound of ``"surrogate"``, equal to
         the exact value when ``g = 0``.
+
+    The outputs have ``dtype`` (default: the margin's float dtype). With
+    ``round21`` every unweighted value is rounded to 21 significant bits
+    before the sample weight multiplies it (the boosters' path, see
+    ``objective._FocalObjective._booster_grad_hess``).
     """
-    y = np.asarray(y_true, dtype=np.float64)
-    z = np.asarray(margin, dtype=np.float64)
-    p, q, s1, s0 = _sigmoid_terms(z)
-    w_pos = y * alpha_pos * _power(q, gamma)
-    w_neg = (1.0 - y) * alpha_neg * _power(p, gamma)
-    ps1 = p * s1
-    qs0 = q * s0
-    g = gamma
-    grad = w_neg * (p + g * qs0) - w_pos * (q + g * ps1)
-    if hessian == "surrogate":
-        hess = (w_pos + w_neg) * (p * q)
-    elif hessian == "fisher":
-        hess = (y * alpha_pos + (1.0 - y) * alpha_neg) * (p * q)
-    else:
-        two_g1 = 2.0 * g + 1.0
-        g2 = g * g
-        hess = w_pos * (q * (two_g1 * p - g * ps1) + g2 * p * ps1)
-        hess += w_neg * (p * (two_g1 * q - g * qs0) + g2 * q * qs0)
-        if hessian == "abs":
-            np.abs(hess, out=hess)
-        elif hessian == "clip":
-            floor = HESSIAN_FLOOR * (y * alpha_pos + (1.0 - y) * alpha_neg)
-            np.maximum(hess, floor, out=hess)
-        elif hessian != "exact":
-            raise ValueError(
-                f"hessian must be one of {HESSIAN_POLICIES}, got {hessian!r}"
-            )
-    if sample_weight is not None:
-        grad *= sample_weight
-        hess *= sample_weight
-    return grad, hess
+    policy = _policy(hessian)
+    z, y2, z2, params, weight = _binary_inputs(y_true, margin, gamma, alpha_pos, alpha_neg,
+                                               sample_weight)
+    dtype = z.dtype if dtype is None else dtype
+    grad = np.empty(z2.shape, dtype=dtype)
+    hess = np.empty(z2.shape, dtype=dtype)
+    _run(_kernels().binary_grad_hess, *z2.shape, y2, z2, *params, weight, policy, round21,
+         grad, hess)
+    return grad.reshape(z.shape), hess.reshape(z.shape)
 
 
 def binary_focal_init_margin(w_pos: float, w_neg: float, *, gamma: float) -> float:
@@ -188,7 +233,7 @@ def binary_focal_init_margin(w_pos: float, w_neg: float, *, gamma: float) -> flo
     from scipy.optimize import minimize_scalar
 
     result = minimize_scalar(
-        lambda z: float(total(z)),
+        lambda z: float(total(np.array([z]))[0]),
         bounds=(lo, hi),
         method="bounded",
         options={"xatol": 1e-12},
@@ -197,55 +242,18 @@ def binary_focal_init_margin(w_pos: float, w_neg: float, *, gamma: float) -> flo
 
 
 # --------------------------------------------------------------------------
-# Softmax (multi-class) focal loss
-#
-# p = softmax(z) over k classes, c the true class, P = p_c, r = 1 - P (formed
-# as the sum of the other classes' probabilities, never as 1 - P) and
-# t = -log P. With a = alpha_c:
-#
-#     L    = a r^g t
-#     G_c  = -a r^g (r + g P t)
-#     G_j  =  a r^g (1 + g P t / r) p_j                       (j != c)
-#     H_c  =  a [A + r^g P (r + g P t)]
-#     H_j  =  a [rho_j^2 A + r^g (1 + g P t / r) p_j (1 - p_j)] (j != c)
-#
-# where A = g r^g [r P (2 - t) + (g - 1) P^2 t] and rho_j = p_j / r. t / r
-# tends to 1 as r -> 0 and is taken as 1 where r underflows, which keeps every
-# term finite for gamma < 1 too (DESIGN.md section 1 derives the binary case;
-# these follow from dP/dz_j = P (delta_cj - p_j) the same way).
+# Softmax (multi-class) focal loss: L = a_c (1 - p_c)^g (-log p_c)
 # --------------------------------------------------------------------------
 
 
-def _softmax_terms(labels: NDArray[np.intp], margin: NDArray[np.float64]):
-    rows = np.arange(margin.shape[0])
-    # Margins more than the float64 range apart overflow the difference; the
-    # clamp keeps -log p_c finite (the exact value is not representable).
-    with np.errstate(over="ignore"):
-        z = np.maximum(margin - margin.max(axis=1, keepdims=True), -np.finfo(np.float64).max)
-    e = np.exp(z)
-    e_c = e[rows, labels]
-    e_others = e.copy()
-    e_others[rows, labels] = 0.0
-    s_others = e_others.sum(axis=1)
-    s = e_c + s_others
-    p = e / s[:, None]
-    P = e_c / s
-    r = s_others / s
-    with np.errstate(divide="ignore", over="ignore", invalid="ignore"):
-        # log1p keeps -log P accurate when P is near 1; where e_c underflows
-        # the ratio overflows, and then P is tiny and log(s) - z_c is exact.
-        t = np.log1p(s_others / e_c)
-        t = np.where(np.isfinite(t), t, np.log(s) - z[rows, labels])
-        t_over_r = np.where(r > 0.0, t / r, 1.0)
-        rho = np.where(s_others[:, None] > 0.0, e_others / s_others[:, None], 0.0)
-    # 1 - p_j without cancellation: only the largest class can have p_j near 1,
-    # and for it 1 - p_j is the sum of all the others.
-    top = np.argmax(z, axis=1)
-    e_not_top = e.copy()
-    e_not_top[rows, top] = 0.0
-    one_minus_p = (s[:, None] - e) / s[:, None]
-    one_minus_p[rows, top] = e_not_top.sum(axis=1) / s
-    return rows, p, one_minus_p, P, r, t, t_over_r, rho
+def _softmax_inputs(labels, margin, class_alpha, sample_weight):
+    z = _float_array(margin)
+    labels = np.ascontiguousarray(np.asarray(labels, dtype=np.intp))
+    alpha = np.ascontiguousarray(
+        np.broadcast_to(np.asarray(class_alpha, dtype=np.float64), (z.shape[1],)))
+    weight = _NO_WEIGHT if sample_weight is None else np.ascontiguousarray(
+        np.asarray(sample_weight, dtype=np.float64))
+    return labels, z, alpha, weight
 
 
 def softmax_focal_loss(labels, margin, *, gamma, class_alpha, sample_weight=None):
@@ -254,53 +262,35 @@ def softmax_focal_loss(labels, margin, *, gamma, class_alpha, sample_weight=None
     ``labels`` are class indices (n,), ``margin`` is (n, k), ``class_alpha``
     is a scalar or a (k,) array of per-class weights. Nothing is validated.
     """
-    labels = np.asarray(labels, dtype=np.intp)
-    z = np.asarray(margin, dtype=np.float64)
-    _, _, _, _, r, t, _, _ = _softmax_terms(labels, z)
-    loss = _power(r, gamma) * t
-    loss *= np.broadcast_to(class_alpha, (z.shape[1],))[labels]
-    if sample_weight is not None:
-        loss *= sample_weight
-    return loss
+    labels, z, alpha, weight = _softmax_inputs(labels, margin, class_alpha, sample_weight)
+    out = np.empty(z.shape[0], dtype=np.float64)
+    _run(_kernels().softmax_loss, *z.shape, labels, z, float(gamma), alpha, weight, out)
+    return out
 
 
-def softmax_focal_grad_hess(
-    labels, margin, *, gamma, class_alpha, hessian: str = "exact", sample_weight=None
-):
+def softmax_focal_loss_sum(labels, margin, *, gamma, class_alpha, sample_weight=None) -> float:
+    """``softmax_focal_loss(...).sum()`` without the per-row array."""
+    labels, z, alpha, weight = _softmax_inputs(labels, margin, class_alpha, sample_weight)
+    return float(sum(_run(_kernels().softmax_loss_sum, *z.shape, labels, z, float(gamma),
+                          alpha, weight)))
+
+
+def softmax_focal_grad_hess(labels, margin, *, gamma, class_alpha, hessian: str = "exact",
+                            sample_weight=None, dtype=None, round21: bool = False):
     """Gradient and diagonal Hessian (n, k) of :func:`softmax_focal_loss`.
 
     ``hessian`` follows :func:`binary_focal_grad_hess`; ``"surrogate"`` is
     the softmax cross-entropy diagonal ``p_j (1 - p_j)`` scaled by the focal
     weight ``a_c (1 - p_c)^g`` and ``"fisher"`` the same scaled by ``a_c``.
+    ``dtype`` and ``round21`` as for :func:`binary_focal_grad_hess`.
     """
-    labels = np.asarray(labels, dtype=np.intp)
-    z = np.asarray(margin, dtype=np.float64)
-    rows, p, one_minus_p, P, r, t, t_over_r, rho = _softmax_terms(labels, z)
-    g = gamma
-    row_weight = np.broadcast_to(class_alpha, (z.shape[1],))[labels].astype(np.float64)
-    if sample_weight is not None:
-        row_weight = row_weight * sample_weight
-    rg = _power(r, g)
-    other_factor = rg * (1.0 + g * P * t_over_r)  # -u: the non-true classes' common factor
-    grad = other_factor[:, None] * p
-    grad[rows, labels] = -rg * (r + g * P * t)
-    ce_curvature = p * one_minus_p
-    if hessian == "surrogate":
-        hess = rg[:, None] * ce_curvature
-    elif hessian == "fisher":
-        hess = ce_curvature
-    else:
-        A = g * rg * (r * P * (2.0 - t) + (g - 1.0) * P * P * t)
-        hess = rho * rho * A[:, None] + other_factor[:, None] * ce_curvature
-        hess[rows, labels] = A + rg * P * (r + g * P * t)
-    grad *= row_weight[:, None]
-    hess *= row_weight[:, None]
-    if hessian == "abs":
-        np.abs(hess, out=hess)
-    elif hessian == "clip":
-        np.maximum(hess, HESSIAN_FLOOR * row_weight[:, None], out=hess)
-    elif hessian not in ("exact", "surrogate", "fisher"):
-        raise ValueError(f"hessian must be one of {HESSIAN_POLICIES}, got {hessian!r}")
+    policy = _policy(hessian)
+    labels, z, alpha, weight = _softmax_inputs(labels, margin, class_alpha, sample_weight)
+    dtype = z.dtype if dtype is None else dtype
+    grad = np.empty(z.shape, dtype=dtype)
+    hess = np.empty(z.shape, dtype=dtype)
+    _run(_kernels().softmax_grad_hess, *z.shape, labels, z, float(gamma), alpha, weight,
+         policy, round21, grad, hess)
     return grad, hess
 
 

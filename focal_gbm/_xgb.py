@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.special import expit
 
 from .objective import FocalLoss, _labels_and_weights
 
@@ -26,7 +25,8 @@ def base_score(margin):
     Valid when ``objective="binary:logistic"`` is set next to ``obj=``: XGBoost
     then stores the probability in the model and converts it back to a margin.
     """
-    proba = expit(np.clip(margin, -_MAX_BASE_MARGIN, _MAX_BASE_MARGIN))
+    proba = 1.0 / (1.0 + np.exp(-np.clip(np.asarray(margin, dtype=np.float64),
+                                         -_MAX_BASE_MARGIN, _MAX_BASE_MARGIN)))
     return float(proba) if np.ndim(proba) == 0 else proba.tolist()
 
 

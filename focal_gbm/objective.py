@@ -96,7 +96,8 @@ class _FocalObjective:
     """What the binary and softmax focal losses share: conventions and caching.
 
     Subclasses provide ``_check_labels``, ``_check_shapes``, ``_params``,
-    ``_loss_values``, ``_grad_hess_values`` and ``init_score``.
+    ``_loss_values``, ``_loss_sum``, ``_n_losses_per_row``, ``_grad_hess_values``
+    and ``init_score``.
     """
 
     name = "focal_loss"
@@ -180,9 +181,7 @@ class _FocalObjective:
         return self._grad_hess(y, z, w)
 
     def _grad_hess(self, y, z, w):
-        grad, hess = self._grad_hess_values(y, z, w)
-        dtype = _float_dtype(z)
-        return grad.astype(dtype, copy=False), hess.astype(dtype, copy=False)
+        return self._grad_hess_values(y, z, w, dtype=_float_dtype(z))
 
     def mean_loss(
         self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None
@@ -192,10 +191,9 @@ class _FocalObjective:
         return self._mean_loss(y, z, w)
 
     def _mean_loss(self, y, z, w) -> float:
-        per_example = self._loss_values(y, z, w)
-        n_per_row = per_example.size // max(y.shape[0], 1)
+        n_per_row = self._n_losses_per_row(y)
         total_weight = (y.shape[0] if w is None else w.sum()) * n_per_row
-        return float(per_example.sum() / total_weight) if total_weight > 0 else 0.0
+        return self._loss_sum(y, z, w) / total_weight if total_weight > 0 else 0.0
 
     # ------------------------------------------------- booster conventions
     def _from_data(self, data, margin: NDArray, *, training: bool):
@@ -239,19 +237,15 @@ class _FocalObjective:
 
         Both boosters keep per-row gradients in float32 and sum them in
         float64. Rounding each unweighted value to 21 significant bits before
-        multiplying makes ``w * g`` exact in float32 for integer weights up to
-        8, so such a weight trains bit for bit the model that repeating the
-        row would (scikit-learn's sample-weight contract); 2^-21 relative is
-        far below what boosting resolves.
+        the weight multiplies it makes ``w * g`` exact in float32 for integer
+        weights up to 8, so such a weight trains bit for bit the model that
+        repeating the row would (scikit-learn's sample-weight contract); 2^-21
+        relative is far below what boosting resolves. Weight 1 and no weight
+        get the same rounding.
         """
         if isinstance(self.alpha, str) and self._fitted_alpha is None:
             self._fitted_alpha = self._balanced_alpha(y, w, _n_columns(z))
-        grad, hess = self._grad_hess_values(y, z, None)
-        grad, hess = _round_to_21_bits(grad), _round_to_21_bits(hess)
-        if w is None:  # the same rounding, so that weight 1 is no weight
-            return grad, hess
-        w = w[:, None] if grad.ndim == 2 else w
-        return (grad * w).astype(np.float32), (hess * w).astype(np.float32)
+        return self._grad_hess_values(y, z, w, dtype=np.float32, round21=True)
 
     def metric(self, margin: ArrayLike, data):
         """Mean weighted focal loss of booster margins, for early stopping.
@@ -397,8 +391,16 @@ class FocalLoss(_FocalObjective):
     def _loss_values(self, y, z, w):
         return _loss.binary_focal_loss(y, z, **self._params(y, w))
 
-    def _grad_hess_values(self, y, z, w):
-        return _loss.binary_focal_grad_hess(y, z, hessian=self.hessian, **self._params(y, w))
+    def _loss_sum(self, y, z, w) -> float:
+        return _loss.binary_focal_loss_sum(y, z, **self._params(y, w))
+
+    @staticmethod
+    def _n_losses_per_row(y) -> int:
+        return y.shape[1] if y.ndim == 2 else 1
+
+    def _grad_hess_values(self, y, z, w, *, dtype, round21=False):
+        return _loss.binary_focal_grad_hess(y, z, hessian=self.hessian, dtype=dtype,
+                                            round21=round21, **self._params(y, w))
 
     def init_score(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
         """The constant margin that minimises the weighted focal loss.
@@ -556,8 +558,16 @@ class SoftmaxFocalLoss(_FocalObjective):
     def _loss_values(self, y, z, w):
         return _loss.softmax_focal_loss(y, z, **self._params(y, z, w))
 
-    def _grad_hess_values(self, y, z, w):
-        return _loss.softmax_focal_grad_hess(y, z, hessian=self.hessian, **self._params(y, z, w))
+    def _loss_sum(self, y, z, w) -> float:
+        return _loss.softmax_focal_loss_sum(y, z, **self._params(y, z, w))
+
+    @staticmethod
+    def _n_losses_per_row(y) -> int:
+        return 1
+
+    def _grad_hess_values(self, y, z, w, *, dtype, round21=False):
+        return _loss.softmax_focal_grad_hess(y, z, hessian=self.hessian, dtype=dtype,
+                                             round21=round21, **self._params(y, z, w))
 
     def init_score(self, y_true, sample_weight=None, *, n_classes: int | None = None):
         """The constant margins, shape (n_classes,), minimising the weighted loss."""
@@ -574,18 +584,6 @@ for _cls in (FocalLoss, SoftmaxFocalLoss):
 
 def _n_columns(z: NDArray) -> int | None:
     return z.shape[1] if z.ndim == 2 else None
-
-
-def _round_to_21_bits(values: NDArray) -> NDArray[np.float32]:
-    """float32 values rounded to 21 significant bits (3 trailing zero bits)."""
-    out = values.astype(np.float32)
-    bits = out.view(np.uint32)
-    # Round half away from zero on the magnitude; a carry into the exponent
-    # is the correct rounding of a mantissa of all ones. Gradients and
-    # Hessians are bounded, so nothing reaches the float32 maximum.
-    bits += np.uint32(4)
-    bits &= np.uint32(0xFFFFFFF8)
-    return out
 
 
 def _float_dtype(z: NDArray) -> np.dtype:
