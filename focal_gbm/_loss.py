@@ -32,7 +32,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
-from numpy.typing import ArrayLike, NDArray
+from numpy.typing import NDArray
 
 HESSIAN_POLICIES = ("exact", "clip", "abs", "surrogate", "fisher")
 """Ways to turn the exact second derivative into a usable curvature."""

@@ -1,0 +1,49 @@
+"""Packaging promises: import without boosters, fast import, lazy estimators."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+BLOCK = """
+import sys, importlib.abc
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split('.')[0] in {blocked}:
+            raise ImportError('blocked for the test: ' + name)
+sys.meta_path.insert(0, Block())
+"""
+
+
+def _run(code: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+
+
+@pytest.mark.parametrize("blocked", [{"xgboost"}, {"lightgbm"}, {"xgboost", "lightgbm"}])
+def test_import_works_with_boosters_missing(blocked):
+    code = BLOCK.format(blocked=blocked) + (
+        "import numpy as np, focal_gbm\n"
+        "g, h = focal_gbm.FocalLoss()(np.array([0., 1.]), np.array([0.5, -0.5]))\n"
+        "print(g.shape)\n"
+    )
+    done = _run(code)
+    assert done.returncode == 0, done.stderr
+    assert "(2,)" in done.stdout
+
+
+def test_missing_booster_gives_an_install_hint():
+    done = _run(BLOCK.format(blocked={"xgboost"}) + "import focal_gbm\n"
+                "focal_gbm.FocalXGBClassifier\n")
+    assert done.returncode != 0
+    assert "pip install 'focal-gbm[xgboost]'" in done.stderr
+
+
+def test_import_does_not_load_boosters_or_numba():
+    done = _run("import sys, focal_gbm\n"
+                "print(sorted(m for m in ('xgboost', 'lightgbm', 'numba', 'sklearn') "
+                "if m in sys.modules))")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"
