@@ -14,8 +14,6 @@ precision, ROC AUC, log loss, balanced accuracy (threshold 0.5).
 
 from __future__ import annotations
 
-import argparse
-import csv
 import sys
 import time
 from pathlib import Path
@@ -31,7 +29,7 @@ from focal_gbm._loss import HESSIAN_POLICIES  # noqa: E402
 ROUNDS = 200
 
 
-def fit_predict(booster: str, policy: str, X_train, y_train, X_test, threads: int):
+def fit_predict(booster: str, policy: str, X_train, y_train, X_test, *, threads: int):
     objective = FocalLoss(gamma=2.0, alpha="balanced", hessian=policy)
     if booster == "xgboost":
         import xgboost as xgb
@@ -39,50 +37,31 @@ def fit_predict(booster: str, policy: str, X_train, y_train, X_test, threads: in
         params = {"tree_method": "hist", "max_depth": 6, "eta": 0.1, "nthread": threads}
         model = xgboost_train(params, xgb.DMatrix(X_train, label=y_train), ROUNDS,
                               objective=objective)
-        return model.predict(xgb.DMatrix(X_test))
+        return model.predict(xgb.DMatrix(X_test)), None
     import lightgbm as lgb
 
     params = {"num_leaves": 31, "learning_rate": 0.1, "verbose": -1, "num_threads": threads}
     model = lightgbm_train(params, lgb.Dataset(X_train, y_train), ROUNDS, objective=objective)
-    return model.predict(X_test)
+    return model.predict(X_test), None
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
-    args = parser.parse_args(argv)
-    from sklearn.model_selection import StratifiedKFold
-
-    datasets = _common.dataset_names()
-    folds = 5
-    if args.quick:
-        datasets, folds = datasets[:3], 2
+def main():
+    args, datasets, folds = _common.cli(__doc__, quick_datasets=3)
     boosters = ("xgboost", "lightgbm")
     policies = list(HESSIAN_POLICIES)
-    rows = []
     started = time.perf_counter()
-    for name in datasets:
-        X, y = _common.load(name)
-        splits = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(X, y))
-        for booster in boosters:
-            for policy in policies:
-                fold_scores = []
-                for train, test in splits:
-                    proba = fit_predict(booster, policy, X[train], y[train], X[test], args.threads)
-                    fold_scores.append(_common.scores(y[test], proba))
-                mean = {m: float(np.mean([s[m] for s in fold_scores])) for m in _common.METRICS}
-                rows.append({"dataset": name, "booster": booster, "hessian": policy, **mean})
-                print(f"{time.perf_counter() - started:7.1f}s {name:20s} {booster:8s} "
-                      f"{policy:9s} AP={mean['average_precision']:.4f} "
-                      f"AUC={mean['roc_auc']:.4f}", flush=True)
+    runs = [(b, p) for b in boosters for p in policies]
+    rows = [
+        {"dataset": r["dataset"], "booster": r["run"][0], "hessian": r["run"][1],
+         **{m: r[m] for m in _common.METRICS}}
+        for r in _common.cross_validate(
+            datasets, folds, runs,
+            lambda *a: fit_predict(*a, threads=args.threads),
+            lambda line: print(line, flush=True))
+    ]
     args.out.mkdir(parents=True, exist_ok=True)
     suffix = "_quick" if args.quick else ""
-    with open(args.out / f"hessian_policy{suffix}.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    _common.write_csv(args.out / f"hessian_policy{suffix}.csv", rows)
     report = render(rows, datasets, boosters, policies, folds, time.perf_counter() - started)
     (args.out / f"hessian_policy{suffix}.md").write_text(report)
     print(report)

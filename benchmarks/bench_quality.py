@@ -26,8 +26,6 @@ Protocol (fixed, so that anyone can rerun it):
 
 from __future__ import annotations
 
-import argparse
-import csv
 import sys
 import time
 from pathlib import Path
@@ -52,7 +50,7 @@ METHODS = {
 GRID = {"focal_gamma": [1.0, 2.0, 3.0], "focal_alpha": [None, "balanced"]}
 
 
-def fit_predict(booster, method, X_train, y_train, X_test, threads, seed):
+def fit_predict(booster, method, X_train, y_train, X_test, *, threads, seed=0):
     if booster == "catboost":
         from catboost import CatBoostClassifier
 
@@ -70,23 +68,14 @@ def fit_predict(booster, method, X_train, y_train, X_test, threads, seed):
                               cv=StratifiedKFold(3, shuffle=True, random_state=seed))
         search.fit(X_train, y_train)
         chosen = search.best_params_
-        return search.predict_proba(X_test)[:, 1], chosen
+        return (search.predict_proba(X_test)[:, 1],
+                f"g={chosen['focal_gamma']:g}/a={chosen['focal_alpha']}")
     model = cls(**params, **METHODS[method]).fit(X_train, y_train)
     return model.predict_proba(X_test)[:, 1], None
 
 
-def main(argv=None):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--out", type=Path, default=Path(__file__).parent / "results")
-    args = parser.parse_args(argv)
-    from sklearn.model_selection import StratifiedKFold
-
-    datasets = _common.dataset_names()
-    folds = 5
-    if args.quick:
-        datasets, folds = datasets[:2], 2
+def main():
+    args, datasets, folds = _common.cli(__doc__, quick_datasets=2)
     runs = [(b, m) for b in SETTINGS for m in [*METHODS, "focal tuned"]]
     try:
         import catboost  # noqa: F401
@@ -94,32 +83,23 @@ def main(argv=None):
         runs.append(("catboost", "CatBoost Focal"))
     except ImportError:
         print("catboost not installed: no external reference", file=sys.stderr)
-    rows = []
     started = time.perf_counter()
-    for name in datasets:
-        X, y = _common.load(name)
-        splits = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(X, y))
-        for booster, method in runs:
-            fold_scores, chosen = [], []
-            for train, test in splits:
-                proba, params = fit_predict(booster, method, X[train], y[train], X[test],
-                                            args.threads, seed=0)
-                fold_scores.append(_common.scores(y[test], proba))
-                if params:
-                    chosen.append(f"g={params['focal_gamma']:g}/a={params['focal_alpha']}")
-            mean = {m: float(np.mean([s[m] for s in fold_scores])) for m in _common.METRICS}
-            rows.append({"dataset": name, "booster": booster, "method": method, **mean,
-                         "tuned": " ".join(chosen)})
-            print(f"{time.perf_counter() - started:7.0f}s {name:20s} {booster:8s} {method:24s} "
-                  f"AP={mean['average_precision']:.4f} AUC={mean['roc_auc']:.4f}", flush=True)
+    rows = [
+        {"dataset": r["dataset"], "booster": r["run"][0], "method": r["run"][1],
+         **{m: r[m] for m in _common.METRICS}, "tuned": r["notes"]}
+        for r in _common.cross_validate(
+            datasets, folds, runs,
+            lambda *a: fit_predict(*a, threads=args.threads),
+            lambda line: print(line, flush=True))
+    ]
     args.out.mkdir(parents=True, exist_ok=True)
     suffix = "_quick" if args.quick else ""
-    with open(args.out / f"quality{suffix}.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    _common.write_csv(args.out / f"quality{suffix}.csv", rows)
     report = render(rows, datasets, folds, time.perf_counter() - started)
     (args.out / f"quality{suffix}.md").write_text(report)
+    if not args.quick:
+        _common.write_section(Path(__file__).resolve().parents[1] / "BENCHMARKS.md", "quality",
+                              report.replace("# Model quality benchmark", "## Model quality", 1))
     print(report)
 
 

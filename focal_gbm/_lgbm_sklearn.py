@@ -9,7 +9,14 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 from ._lgbm import add_init_score
 from .multilabel import FocalOneVsRestClassifier
-from ._sklearn import FocalClassifierBase, SklearnMetric, booster_defaults, make_init, margin_repeat
+from ._sklearn import (
+    FOCAL_PARAMS_DOC,
+    FocalClassifierBase,
+    SklearnMetric,
+    booster_defaults,
+    make_init,
+    margin_repeat,
+)
 
 # A line of its own in the model text, before LightGBM's trailing
 # "pandas_categorical:" line (which LightGBM's Python package reads from the
@@ -17,18 +24,7 @@ from ._sklearn import FocalClassifierBase, SklearnMetric, booster_defaults, make
 _META_PREFIX = "focal_gbm:"
 _HAS_EVAL_XY = "eval_X" in inspect.signature(lgb.LGBMClassifier.fit).parameters
 
-_DOC = """Parameters
-----------
-focal_gamma : float, default=2.0
-    Focusing strength, >= 0; 0 is (class-weighted) cross entropy.
-focal_alpha : float, "balanced", array-like of shape (n_classes,) or None, default=None
-    Class weights. Binary: the weight of ``classes_[1]`` in [0, 1] (``classes_[0]``
-    gets ``1 - focal_alpha``). Multi-class: one weight per class, in the order of
-    ``classes_``. ``None`` weighs every class 1; ``"balanced"`` sets the weights
-    from the inverse (sample-weighted) class frequencies of ``y``.
-focal_hessian : {"clip", "exact", "abs", "surrogate", "fisher"}, default="clip"
-    Hessian policy, see :class:`focal_gbm.FocalLoss`.
-**params
+_DOC = FOCAL_PARAMS_DOC + """**params
     Every parameter of ``lightgbm.LGBMClassifier`` except ``objective`` (the focal
     loss is the objective), with the same meaning and defaults, plus any other
     LightGBM parameter (``verbose=-1``, ...) except ``metric``: LightGBM's built-in

@@ -44,6 +44,21 @@ except ImportError:  # scikit-learn 1.5
         )
 
 
+FOCAL_PARAMS_DOC = """Parameters
+----------
+focal_gamma : float or array-like of shape (n_labels,), default=2.0
+    Focusing strength, >= 0; 0 is (class-weighted) cross entropy. One value per
+    label for multi-label targets.
+focal_alpha : float, "balanced", array-like of shape (n_classes,) or None, default=None
+    Class weights. Binary: the weight of ``classes_[1]`` in [0, 1] (``classes_[0]``
+    gets ``1 - focal_alpha``). Multi-class: one weight per class, in the order of
+    ``classes_``; multi-label: one positive-class weight per label. ``None`` weighs
+    every class 1; ``"balanced"`` sets the weights from the inverse
+    (sample-weighted) class frequencies of ``y``.
+focal_hessian : {"clip", "exact", "abs", "surrogate", "fisher"}, default="clip"
+    Hessian policy, see :class:`focal_gbm.FocalLoss`.
+"""
+
 _FOCAL_DEFAULTS = {"focal_gamma": 2.0, "focal_alpha": None, "focal_hessian": DEFAULT_HESSIAN}
 _METADATA_VERSION = 1
 

@@ -4,23 +4,19 @@ from __future__ import annotations
 
 import xgboost as xgb
 
-from ._sklearn import FocalClassifierBase, SklearnMetric, booster_defaults, make_init, margin_repeat
+from ._sklearn import (
+    FOCAL_PARAMS_DOC,
+    FocalClassifierBase,
+    SklearnMetric,
+    booster_defaults,
+    make_init,
+    margin_repeat,
+)
 from ._xgb import base_score
 
 _ATTR = "focal_gbm"
 
-_DOC = """Parameters
-----------
-focal_gamma : float, default=2.0
-    Focusing strength, >= 0; 0 is (class-weighted) cross entropy.
-focal_alpha : float, "balanced", array-like of shape (n_classes,) or None, default=None
-    Class weights. Binary: the weight of ``classes_[1]`` in [0, 1] (``classes_[0]``
-    gets ``1 - focal_alpha``). Multi-class: one weight per class, in the order of
-    ``classes_``. ``None`` weighs every class 1; ``"balanced"`` sets the weights
-    from the inverse (sample-weighted) class frequencies of ``y``.
-focal_hessian : {"clip", "exact", "abs", "surrogate", "fisher"}, default="clip"
-    Hessian policy, see :class:`focal_gbm.FocalLoss`.
-**params
+_DOC = FOCAL_PARAMS_DOC + """**params
     Every parameter of ``xgboost.XGBClassifier`` except ``objective`` (the focal
     loss is the objective) and ``eval_metric`` (the focal metric is the evaluation
     metric), with the same meaning and defaults.

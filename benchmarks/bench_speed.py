@@ -1,0 +1,313 @@
+"""Speed: focal loss vs the boosters' built-in objectives, measured side by side.
+
+Everything is timed in one run on one machine, interleaved (built-in, focal,
+floor, built-in, ...), and reported as medians of repeats and as ratios, so
+that a noisy shared machine affects both sides alike.
+
+1. grad+hess throughput of the compiled kernel (what the boosters call,
+   float32 margins, hard labels, gamma=2) vs the naive NumPy textbook
+   formula (float64), at 1e4 .. 1e7 elements;
+2. end-to-end training, 30 float32 features, 10% positives, 100 rounds:
+   XGBoost (hist, max_depth 6) and LightGBM (num_leaves 63), built-in
+   binary objective vs FocalLoss(gamma=2), at 1e5 and 1e6 rows (1e7 with
+   --large). "floor" is a custom objective that returns precomputed arrays:
+   the cost of the Python round trip and the copies of margins and
+   gradients that any custom objective pays;
+3. the same for 10 classes: SoftmaxFocalLoss vs multi:softprob / multiclass
+   (1e5 rows x 100 rounds, 1e6 rows x 20 rounds);
+4. peak memory (max RSS of a fresh process) training 1e6 rows, focal vs
+   built-in.
+
+    python benchmarks/bench_speed.py            # writes benchmarks/results/speed.md and BENCHMARKS.md's section
+    python benchmarks/bench_speed.py --quick    # small sizes, 2 repeats
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import _common  # noqa: E402
+
+THREADS = 2
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def make_data(n_rows: int, n_classes: int = 2, seed: int = 0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n_rows, 30)).astype(np.float32)
+    if n_classes == 2:
+        score = X @ rng.normal(size=30) + rng.normal(size=n_rows)
+        y = (score > np.quantile(score, 0.9)).astype(np.float32)
+    else:
+        scores = X @ rng.normal(size=(30, n_classes)) + rng.gumbel(size=(n_rows, n_classes))
+        y = np.argmax(scores, axis=1).astype(np.float32)
+    return X, y
+
+
+def median_time(fn, repeats: int) -> float:
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+# ------------------------------------------------------------ 1. throughput
+def naive_grad_hess(y, z, gamma=2.0):
+    """The textbook formulas as blog posts write them (float64 NumPy)."""
+    z = z.astype(np.float64)
+    p = 1.0 / (1.0 + np.exp(-z))
+    grad = y * (1 - p) ** gamma * (gamma * p * np.log(p) - (1 - p)) - (1 - y) * p**gamma * (
+        gamma * (1 - p) * np.log(1 - p) - p)
+    hess = y * p * (1 - p) ** gamma * ((1 - p) * (gamma * np.log(p) + gamma + 1)
+                                       - gamma * (gamma * p * np.log(p) - (1 - p)))
+    hess += (1 - y) * (1 - p) * p**gamma * (p * (gamma * np.log(1 - p) + gamma + 1)
+                                            - gamma * (gamma * (1 - p) * np.log(1 - p) - p))
+    return grad, hess
+
+
+def throughput(sizes, repeats):
+    from focal_gbm import FocalLoss
+
+    rows = []
+    loss = FocalLoss(gamma=2.0)
+    for n in sizes:
+        rng = np.random.default_rng(0)
+        y = (rng.random(n) < 0.1).astype(np.float64)
+        z = rng.normal(scale=2.0, size=n).astype(np.float32)
+        loss._booster_grad_hess(y, z, None)  # compile / warm up
+        kernel = median_time(lambda: loss._booster_grad_hess(y, z, None), repeats)
+        with np.errstate(all="ignore"):
+            naive = median_time(lambda: naive_grad_hess(y, z), repeats)
+        rows.append([f"{n:.0e}", n / kernel / 1e6, n / naive / 1e6, naive / kernel])
+        print(f"throughput n={n:.0e}: kernel {n / kernel / 1e6:.0f} M/s, "
+              f"naive {n / naive / 1e6:.0f} M/s", flush=True)
+    return rows
+
+
+# ------------------------------------------------------------ 2-3. training
+def xgb_runs(X, y, n_classes, rounds):
+    import xgboost as xgb
+
+    from focal_gbm import FocalLoss, SoftmaxFocalLoss, xgboost_train
+
+    dtrain = xgb.DMatrix(X, label=y, nthread=THREADS)
+    params = {"tree_method": "hist", "max_depth": 6, "eta": 0.1, "nthread": THREADS}
+    if n_classes == 2:
+        builtin = {**params, "objective": "binary:logistic"}
+        focal = FocalLoss(gamma=2.0)
+        p0 = np.full(len(y), y.mean())
+        floor_grad = (p0 - y).astype(np.float32)
+        floor_hess = (p0 * (1 - p0)).astype(np.float32)
+
+        def run_focal():
+            xgboost_train(params, dtrain, rounds, objective=focal)
+
+        def run_floor():
+            xgb.train(builtin, dtrain, rounds, obj=lambda predt, d: (floor_grad, floor_hess))
+    else:
+        builtin = {**params, "objective": "multi:softprob", "num_class": n_classes}
+        focal = SoftmaxFocalLoss(gamma=2.0)
+        z0 = focal.init_score(y.astype(np.int64), n_classes=n_classes)
+        dtrain.set_base_margin(np.tile(z0, (len(y), 1)))
+        onehot = np.eye(n_classes, dtype=np.float32)[y.astype(np.int64)]
+        share = onehot.mean(axis=0)
+        floor_grad = (share - onehot).astype(np.float32)
+        floor_hess = np.broadcast_to(share * (1 - share), onehot.shape).astype(np.float32)
+
+        def run_focal():
+            xgb.train({**params, "num_class": n_classes, "disable_default_eval_metric": 1},
+                      dtrain, rounds, obj=focal)
+
+        def run_floor():
+            xgb.train({**params, "num_class": n_classes, "disable_default_eval_metric": 1},
+                      dtrain, rounds, obj=lambda predt, d: (floor_grad, floor_hess))
+
+    def run_builtin():
+        xgb.train(builtin, dtrain, rounds)
+
+    return run_builtin, run_focal, run_floor
+
+
+def lgb_runs(X, y, n_classes, rounds):
+    import lightgbm as lgb
+
+    from focal_gbm import FocalLoss, SoftmaxFocalLoss, lightgbm_train
+
+    params = {"num_leaves": 63, "learning_rate": 0.1, "num_threads": THREADS, "verbose": -1}
+    dataset = lgb.Dataset(X, y, params={"verbose": -1, "num_threads": THREADS}, free_raw_data=False)
+    dataset.construct()
+    if n_classes == 2:
+        focal = FocalLoss(gamma=2.0)
+        p0 = np.full(len(y), y.mean())
+        floor_grad, floor_hess = p0 - y, p0 * (1 - p0)
+
+        def run_builtin():
+            lgb.train({**params, "objective": "binary"}, dataset, rounds)
+
+        def run_focal():
+            lightgbm_train(params, dataset, rounds, objective=focal)
+
+        def run_floor():
+            lgb.train({**params, "objective": lambda preds, d: (floor_grad, floor_hess),
+                       "metric": "None"}, dataset, rounds)
+    else:
+        focal = SoftmaxFocalLoss(gamma=2.0)
+        labels = y.astype(np.int64)
+        z0 = focal.init_score(labels, n_classes=n_classes)
+        focal_set = lgb.Dataset(X, y, init_score=np.tile(z0, (len(y), 1)),
+                                params={"verbose": -1, "num_threads": THREADS},
+                                free_raw_data=False)
+        focal_set.construct()
+        onehot = np.eye(n_classes)[labels]
+        share = onehot.mean(axis=0)
+        floor_grad = share - onehot
+        floor_hess = np.broadcast_to(share * (1 - share), onehot.shape).copy()
+        multi = {**params, "num_class": n_classes}
+
+        def run_builtin():
+            lgb.train({**multi, "objective": "multiclass"}, dataset, rounds)
+
+        def run_focal():
+            lgb.train({**multi, "objective": focal, "metric": "None"}, focal_set, rounds)
+
+        def run_floor():
+            lgb.train({**multi, "objective": lambda preds, d: (floor_grad, floor_hess),
+                       "metric": "None"}, dataset, rounds)
+    return run_builtin, run_focal, run_floor
+
+
+def training(cases, repeats):
+    rows = []
+    for label, n_rows, n_classes, rounds in cases:
+        X, y = make_data(n_rows, n_classes)
+        for booster, make in (("XGBoost", xgb_runs), ("LightGBM", lgb_runs)):
+            run_builtin, run_focal, run_floor = make(X, y, n_classes, rounds)
+            run_focal()  # compile the kernels and warm caches outside the timing
+            times = {"builtin": [], "focal": [], "floor": []}
+            for _ in range(repeats):  # interleaved, so drift hits all three alike
+                for name, fn in (("builtin", run_builtin), ("focal", run_focal),
+                                 ("floor", run_floor)):
+                    start = time.perf_counter()
+                    fn()
+                    times[name].append(time.perf_counter() - start)
+            med = {k: float(np.median(v)) for k, v in times.items()}
+            rows.append([label, booster, f"{n_rows:.0e}", rounds, med["builtin"], med["focal"],
+                         med["floor"], med["focal"] / med["builtin"],
+                         med["floor"] / med["builtin"]])
+            print(f"{label} {booster} n={n_rows:.0e}: built-in {med['builtin']:.2f}s "
+                  f"focal {med['focal']:.2f}s floor {med['floor']:.2f}s "
+                  f"ratio {med['focal'] / med['builtin']:.3f}", flush=True)
+    return rows
+
+
+# ---------------------------------------------------------------- 4. memory
+def _memory_child(booster: str, objective: str, n_rows: int):
+    """Run in a fresh process: train 20 rounds, print max RSS in MiB."""
+    X, y = make_data(n_rows)
+    runs = (xgb_runs if booster == "XGBoost" else lgb_runs)(X, y, 2, 20)
+    del X
+    (runs[0] if objective == "builtin" else runs[1])()
+    print(json.dumps({"max_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+
+
+def memory(n_rows: int, repeats: int):
+    rows = []
+    for booster in ("XGBoost", "LightGBM"):
+        peaks = {}
+        for objective in ("builtin", "focal"):
+            values = []
+            for _ in range(repeats):
+                out = subprocess.run(
+                    [sys.executable, __file__, "--memory-child", booster, objective,
+                     str(n_rows)], capture_output=True, text=True, check=True,
+                    env={**os.environ, "PYTHONWARNINGS": "ignore"})
+                values.append(json.loads(out.stdout.strip().splitlines()[-1])["max_rss_mib"])
+            peaks[objective] = float(np.median(values))
+        rows.append([booster, f"{n_rows:.0e}", peaks["builtin"], peaks["focal"],
+                     peaks["focal"] / peaks["builtin"]])
+        print(f"memory {booster}: built-in {peaks['builtin']:.0f} MiB, "
+              f"focal {peaks['focal']:.0f} MiB", flush=True)
+    return rows
+
+
+# ------------------------------------------------------------------ report
+def render(throughput_rows, training_rows, memory_rows, repeats, seconds) -> str:
+    fmt = _common.markdown_table
+    return "\n".join([
+        "## Speed",
+        "",
+        f"Generated by `python benchmarks/bench_speed.py` in {seconds / 60:.0f} min on "
+        f"{_common.machine()}; {THREADS} threads for the boosters and the kernel; medians "
+        f"of {repeats} interleaved repeats.",
+        "",
+        "### grad+hess throughput (million elements per second)",
+        "",
+        fmt(["elements", "focal_gbm kernel", "naive NumPy", "speed-up"], throughput_rows),
+        "",
+        "### Training time, focal vs built-in objective (seconds; ratio = focal / built-in)",
+        "",
+        "`floor`: a custom objective that returns precomputed arrays, i.e. what any "
+        "Python objective pays for the round trip and the copies of margins and "
+        "gradients, with no arithmetic at all.",
+        "",
+        fmt(["task", "booster", "rows", "rounds", "built-in s", "focal s", "floor s",
+             "focal / built-in", "floor / built-in"], training_rows),
+        "",
+        "### Peak memory (max RSS of a fresh process, MiB)",
+        "",
+        fmt(["booster", "rows", "built-in", "focal", "focal / built-in"], memory_rows),
+        "",
+    ])
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--large", action="store_true", help="also train on 1e7 rows")
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.memory_child:
+        booster, objective, n_rows = args.memory_child
+        _memory_child(booster, objective, int(n_rows))
+        return
+    os.environ.setdefault("FOCAL_GBM_NUM_THREADS", str(THREADS))
+    started = time.perf_counter()
+    if args.quick:
+        repeats, sizes = 2, [10_000, 100_000]
+        cases = [("binary", 20_000, 2, 20), ("10 classes", 20_000, 10, 10)]
+        memory_rows_n = 100_000
+    else:
+        repeats, sizes = args.repeats, [10_000, 100_000, 1_000_000, 10_000_000]
+        cases = [("binary", 100_000, 2, 100), ("binary", 1_000_000, 2, 100),
+                 ("10 classes", 100_000, 10, 100), ("10 classes", 1_000_000, 10, 20)]
+        if args.large:
+            cases.append(("binary", 10_000_000, 2, 100))
+        memory_rows_n = 1_000_000
+    throughput_rows = throughput(sizes, max(repeats, 7))
+    training_rows = training(cases, repeats)
+    memory_rows = memory(memory_rows_n, 3 if not args.quick else 1)
+    text = render(throughput_rows, training_rows, memory_rows, repeats,
+                  time.perf_counter() - started)
+    out = Path(__file__).parent / "results"
+    out.mkdir(exist_ok=True)
+    (out / f"speed{'_quick' if args.quick else ''}.md").write_text(text)
+    if not args.quick:
+        _common.write_section(ROOT / "BENCHMARKS.md", "speed", text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
