@@ -53,7 +53,6 @@ _HESSIAN_DOC = """hessian : {"clip", "exact", "abs", "surrogate", "fisher"}, def
         the two positive surrogates ranked last."""
 
 
-
 def _booster_of(data) -> str | None:
     """``"xgboost"`` or ``"lightgbm"`` for a booster's data object, else None."""
     module = type(data).__module__.split(".", 1)[0]
