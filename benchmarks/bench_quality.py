@@ -56,7 +56,8 @@ def fit_predict(booster, method, X_train, y_train, X_test, *, threads, seed=0):
 
         model = CatBoostClassifier(loss_function="Focal:focal_alpha=0.5;focal_gamma=2",
                                    iterations=100, learning_rate=0.1, depth=4,
-                                   thread_count=threads, random_seed=seed, verbose=0)
+                                   thread_count=threads, random_seed=seed, verbose=0,
+                                   allow_writing_files=False)
         model.fit(X_train, y_train)
         return model.predict_proba(X_test)[:, 1], None
     cls, params = SETTINGS[booster]
