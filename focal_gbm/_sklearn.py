@@ -130,7 +130,21 @@ def booster_defaults(wrapper_cls, exclude=()) -> dict:
     return defaults
 
 
-class FocalClassifierBase(ClassifierMixin, BaseEstimator):
+class FocalTagsMixin:
+    """Tags of every focal estimator: NaN and sparse input, multi-label targets."""
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.allow_nan = True
+        tags.input_tags.sparse = True
+        tags.classifier_tags.multi_label = True
+        return tags
+
+    def _more_tags(self):  # scikit-learn 1.5
+        return {"allow_nan": True, "multilabel": True}
+
+
+class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
     """Shared fit/predict logic; subclasses implement the booster calls."""
 
     _parameter_constraints: dict = {
@@ -157,17 +171,6 @@ class FocalClassifierBase(ClassifierMixin, BaseEstimator):
         params = {name: getattr(self, name) for name in sorted(names)}
         params.update(self._extra_params)
         return params
-
-    # ----------------------------------------------------------------- tags
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.allow_nan = True
-        tags.input_tags.sparse = True
-        tags.classifier_tags.multi_label = True
-        return tags
-
-    def _more_tags(self):  # scikit-learn 1.5
-        return {"allow_nan": True, "multilabel": True}
 
     # ----------------------------------------------------------- validation
     def _validate_X(self, X, *, reset: bool):

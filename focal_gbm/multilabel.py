@@ -19,7 +19,7 @@ from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted
 
 from ._loss import INIT_MARGIN_BOUND
-from ._sklearn import validate_X
+from ._sklearn import FocalTagsMixin, validate_X
 
 
 class _ConstantLabel:
@@ -56,7 +56,7 @@ def _fit_label(estimator, X, y, sample_weight, eval_set, eval_sample_weight, fit
     return estimator.fit(X, y, sample_weight=sample_weight, **fit_params)
 
 
-class FocalOneVsRestClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator):
+class FocalOneVsRestClassifier(FocalTagsMixin, MultiOutputMixin, ClassifierMixin, BaseEstimator):
     """One focal-loss classifier per label of a multi-label problem.
 
     Parameters
@@ -154,16 +154,6 @@ class FocalOneVsRestClassifier(MultiOutputMixin, ClassifierMixin, BaseEstimator)
     def predict(self, X):
         """0/1 indicator matrix, shape (n_samples, n_labels)."""
         return (self.decision_function(X) > 0).astype(np.int64)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.classifier_tags.multi_label = True
-        tags.input_tags.allow_nan = True
-        tags.input_tags.sparse = True
-        return tags
-
-    def _more_tags(self):  # scikit-learn 1.5
-        return {"multilabel": True, "allow_nan": True}
 
 
 @dataclass
