@@ -389,7 +389,8 @@ class SklearnMetric:
     """The focal metric in the scikit-learn wrappers' ``eval_metric`` convention.
 
     A module-level class (not a closure) so that fitted estimators pickle.
-    ``higher_is_better`` selects LightGBM's 3-tuple return over XGBoost's float.
+    ``lightgbm=True`` returns LightGBM's ``(name, value, is_higher_better)``
+    instead of XGBoost's plain value.
     """
 
     def __init__(self, objective, *, lightgbm: bool):
@@ -398,6 +399,8 @@ class SklearnMetric:
         self.__name__ = objective.name  # XGBoost names the metric after it
 
     def __call__(self, y_true, y_score, sample_weight=None):
+        y_score = np.asarray(y_score)
+        y_true = self.objective._align_labels(np.asarray(y_true), y_score)
         value = self.objective.mean_loss(y_true, y_score, sample_weight)
         return (self.__name__, value, False) if self.lightgbm else value
 
