@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "imbalanced"
+BENCHMARKS_MD = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
 METRICS = ("average_precision", "roc_auc", "log_loss", "balanced_accuracy")
 HIGHER_IS_BETTER = {"average_precision": True, "roc_auc": True, "log_loss": False,
                     "balanced_accuracy": True}
@@ -86,18 +87,21 @@ def cli(doc: str, quick_datasets: int):
     return args, datasets, folds
 
 
-def cross_validate(datasets, folds, runs, fit_predict, log):
+def cross_validate(datasets, folds, runs, fields, fit_predict):
     """Mean held-out scores of every run on every dataset, stratified CV, seed 0.
 
-    ``runs`` is a list of tuples; ``fit_predict(*run, X_train, y_train, X_test)``
-    returns (probabilities, note). Yields one row dict per (dataset, run), with
-    the run's fields under ``run`` and the notes of all folds under ``notes``.
+    ``runs`` is a list of tuples named by ``fields``;
+    ``fit_predict(*run, X_train, y_train, X_test)`` returns (probabilities,
+    note). Returns one row dict per (dataset, run): the dataset, the run's
+    fields, the mean of every metric, and the folds' notes under ``notes``.
+    Progress goes to stdout.
     """
     import time
 
     from sklearn.model_selection import StratifiedKFold
 
     started = time.perf_counter()
+    rows = []
     for name in datasets:
         X, y = load(name)
         splits = list(StratifiedKFold(folds, shuffle=True, random_state=0).split(X, y))
@@ -109,9 +113,21 @@ def cross_validate(datasets, folds, runs, fit_predict, log):
                 if note:
                     notes.append(note)
             mean = {m: float(np.mean([s[m] for s in fold_scores])) for m in METRICS}
-            log(f"{time.perf_counter() - started:7.0f}s {name:20s} {' '.join(map(str, run)):34s} "
-                f"AP={mean['average_precision']:.4f} AUC={mean['roc_auc']:.4f}")
-            yield {"dataset": name, "run": run, "notes": " ".join(notes), **mean}
+            print(f"{time.perf_counter() - started:7.0f}s {name:20s} "
+                  f"{' '.join(map(str, run)):34s} AP={mean['average_precision']:.4f} "
+                  f"AUC={mean['roc_auc']:.4f}", flush=True)
+            rows.append({"dataset": name, **dict(zip(fields, run)), **mean,
+                         "notes": " ".join(notes)})
+    return rows
+
+
+def save_results(args, stem: str, rows: list[dict], report: str):
+    """``results/STEM.csv`` and ``STEM.md`` (``STEM_quick.*`` for --quick runs)."""
+    args.out.mkdir(parents=True, exist_ok=True)
+    suffix = "_quick" if args.quick else ""
+    write_csv(args.out / f"{stem}{suffix}.csv", rows)
+    (args.out / f"{stem}{suffix}.md").write_text(report)
+    print(report)
 
 
 def write_csv(path: Path, rows: list[dict]):

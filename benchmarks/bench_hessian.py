@@ -51,20 +51,12 @@ def main():
     policies = list(HESSIAN_POLICIES)
     started = time.perf_counter()
     runs = [(b, p) for b in boosters for p in policies]
-    rows = [
-        {"dataset": r["dataset"], "booster": r["run"][0], "hessian": r["run"][1],
-         **{m: r[m] for m in _common.METRICS}}
-        for r in _common.cross_validate(
-            datasets, folds, runs,
-            lambda *a: fit_predict(*a, threads=args.threads),
-            lambda line: print(line, flush=True))
-    ]
-    args.out.mkdir(parents=True, exist_ok=True)
-    suffix = "_quick" if args.quick else ""
-    _common.write_csv(args.out / f"hessian_policy{suffix}.csv", rows)
+    rows = _common.cross_validate(datasets, folds, runs, ("booster", "hessian"),
+                                  lambda *a: fit_predict(*a, threads=args.threads))
+    for row in rows:
+        del row["notes"]  # fit_predict leaves none
     report = render(rows, datasets, boosters, policies, folds, time.perf_counter() - started)
-    (args.out / f"hessian_policy{suffix}.md").write_text(report)
-    print(report)
+    _common.save_results(args, "hessian_policy", rows, report)
 
 
 def render(rows, datasets, boosters, policies, folds, seconds) -> str:

@@ -85,23 +85,15 @@ def main():
     except ImportError:
         print("catboost not installed: no external reference", file=sys.stderr)
     started = time.perf_counter()
-    rows = [
-        {"dataset": r["dataset"], "booster": r["run"][0], "method": r["run"][1],
-         **{m: r[m] for m in _common.METRICS}, "tuned": r["notes"]}
-        for r in _common.cross_validate(
-            datasets, folds, runs,
-            lambda *a: fit_predict(*a, threads=args.threads),
-            lambda line: print(line, flush=True))
-    ]
-    args.out.mkdir(parents=True, exist_ok=True)
-    suffix = "_quick" if args.quick else ""
-    _common.write_csv(args.out / f"quality{suffix}.csv", rows)
+    rows = _common.cross_validate(datasets, folds, runs, ("booster", "method"),
+                                  lambda *a: fit_predict(*a, threads=args.threads))
+    for row in rows:
+        row["tuned"] = row.pop("notes")
     report = render(rows, datasets, folds, time.perf_counter() - started)
-    (args.out / f"quality{suffix}.md").write_text(report)
+    _common.save_results(args, "quality", rows, report)
     if not args.quick:
-        _common.write_section(Path(__file__).resolve().parents[1] / "BENCHMARKS.md", "quality",
+        _common.write_section(_common.BENCHMARKS_MD, "quality",
                               report.replace("# Model quality benchmark", "## Model quality", 1))
-    print(report)
 
 
 def render(rows, datasets, folds, seconds) -> str:

@@ -39,7 +39,6 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 
 THREADS = 2
-ROOT = Path(__file__).resolve().parents[1]
 
 
 def make_data(n_rows: int, n_classes: int = 2, seed: int = 0):
@@ -319,7 +318,7 @@ def main(argv=None):
     out.mkdir(exist_ok=True)
     (out / f"speed{'_quick' if args.quick else ''}.md").write_text(text)
     if not args.quick:
-        _common.write_section(ROOT / "BENCHMARKS.md", "speed", text)
+        _common.write_section(_common.BENCHMARKS_MD, "speed", text)
     print(text)
 
 
