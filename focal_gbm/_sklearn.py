@@ -401,7 +401,9 @@ class SklearnMetric:
     def __call__(self, y_true, y_score, sample_weight=None):
         y_score = np.asarray(y_score)
         y_true = self.objective._align_labels(np.asarray(y_true), y_score)
-        value = self.objective.mean_loss(y_true, y_score, sample_weight)
+        y, z, w = self.objective._checked(y_true, y_score, sample_weight)
+        # Under xgboost.dask every worker sees its own rows: report the global mean.
+        value = self.objective._mean_loss(y, z, w, across_xgboost_workers=not self.lightgbm)
         return (self.__name__, value, False) if self.lightgbm else value
 
 

@@ -95,8 +95,14 @@ class _FocalObjective:
     """What the binary and softmax focal losses share: conventions and caching.
 
     Subclasses provide ``_check_labels``, ``_check_shapes``, ``_params``,
-    ``_loss_values``, ``_loss_sum``, ``_n_losses_per_row``, ``_grad_hess_values``
-    and ``init_score``.
+    ``_loss_values``, ``_loss_sum``, ``_n_losses_per_row``, ``_grad_hess_values``,
+    ``_label_totals``, ``_alpha_from_totals``, ``_init_score_from_totals`` and
+    ``init_score``.
+
+    Balanced alpha and the starting margin depend on the labels only through
+    ``_label_totals`` (sample-weighted class totals), which add up over any
+    split of the rows: that is what lets :mod:`focal_gbm.dask` compute them
+    over all partitions of a Dask collection with the same code.
     """
 
     name = "focal_loss"
@@ -142,16 +148,41 @@ class _FocalObjective:
         """
         y = self._check_labels(y_true)
         w = check_sample_weight(sample_weight, y.shape[0])
-        self._fitted_alpha = self._balanced_alpha(y, w) if isinstance(self.alpha, str) else None
+        return self._fit_alpha_from_totals(self._label_totals(y, w))
+
+    def _fit_alpha_from_totals(self, totals: NDArray):
+        self._fitted_alpha = (
+            self._alpha_from_totals(totals) if isinstance(self.alpha, str) else None
+        )
         return self
 
-    def _resolved_alpha(self, y: NDArray, w: NDArray | None, n_columns: int | None = None):
-        """Numeric alpha (or None), with "balanced" taken from these labels if not fitted."""
+    def _balanced_alpha(self, y: NDArray, w: NDArray | None, n_classes: int | None = None):
+        return self._alpha_from_totals(self._label_totals(y, w, n_classes))
+
+    def _resolved_alpha(self, totals):
+        """Numeric alpha (or None); "balanced" not yet fitted comes from ``totals()``."""
         if not isinstance(self.alpha, str):  # "balanced", the only string check_alpha allows
             return self.alpha
         if self._fitted_alpha is None:
-            return self._balanced_alpha(y, w, n_columns)
+            return self._alpha_from_totals(totals())
         return self._fitted_alpha
+
+    def _fit_alpha_here(self, y: NDArray, w: NDArray | None, n_columns: int | None):
+        """Fix "balanced" alpha from the first training data a booster hands over.
+
+        Under distributed XGBoost each worker sees only its own rows, and
+        class weights taken from them would differ from worker to worker:
+        refuse, and say how to compute them over all partitions.
+        """
+        if not (isinstance(self.alpha, str) and self._fitted_alpha is None):
+            return
+        if _xgboost_world_size() > 1:
+            raise ValueError(
+                "alpha='balanced' must be fitted on all the training data before distributed "
+                "training (each worker holds only its own rows): call "
+                "focal_gbm.dask.fit_alpha(objective, y, sample_weight) first"
+            )
+        self._fitted_alpha = self._balanced_alpha(y, w, n_columns)
 
     def _checked(self, y_true, margin, sample_weight):
         y = self._check_labels(y_true)
@@ -189,10 +220,19 @@ class _FocalObjective:
         y, z, w = self._checked(y_true, margin, sample_weight)
         return self._mean_loss(y, z, w)
 
-    def _mean_loss(self, y, z, w) -> float:
+    def _mean_loss(self, y, z, w, *, across_xgboost_workers: bool = False) -> float:
         n_per_row = self._n_losses_per_row(y)
-        total_weight = (y.shape[0] if w is None else w.sum()) * n_per_row
-        return self._loss_sum(y, z, w) / total_weight if total_weight > 0 else 0.0
+        totals = np.array([self._loss_sum(y, z, w),
+                           (y.shape[0] if w is None else w.sum()) * n_per_row])
+        if across_xgboost_workers and _xgboost_world_size() > 1:
+            # Distributed XGBoost averages the workers' metric values without
+            # weights (callback._allreduce_metric); summing loss and weight
+            # over workers first makes every worker report the global mean,
+            # which that average then leaves unchanged.
+            from xgboost import collective
+
+            totals = collective.allreduce(totals, collective.Op.SUM)
+        return float(totals[0] / totals[1]) if totals[1] > 0 else 0.0
 
     # ------------------------------------------------- booster conventions
     def _from_data(self, data, margin: NDArray, *, training: bool):
@@ -205,8 +245,8 @@ class _FocalObjective:
             w = check_sample_weight(w, y.shape[0])
             cached = (y, w, margin.shape)
             self._data_cache[data] = cached
-            if training and isinstance(self.alpha, str) and self._fitted_alpha is None:
-                self._fitted_alpha = self._balanced_alpha(y, w, _n_columns(margin))
+            if training:
+                self._fit_alpha_here(y, w, _n_columns(margin))
         return cached[0], cached[1]
 
     def __call__(self, predt_or_y_true, data_or_y_pred, sample_weight=None):
@@ -242,8 +282,7 @@ class _FocalObjective:
         relative is far below what boosting resolves. Weight 1 and no weight
         get the same rounding.
         """
-        if isinstance(self.alpha, str) and self._fitted_alpha is None:
-            self._fitted_alpha = self._balanced_alpha(y, w, _n_columns(z))
+        self._fit_alpha_here(y, w, _n_columns(z))
         return self._grad_hess_values(y, z, w, dtype=np.float32, round21=True)
 
     def metric(self, margin: ArrayLike, data):
@@ -263,7 +302,7 @@ class _FocalObjective:
             )
         margin = np.asarray(margin)
         y, w = self._from_data(data, margin, training=False)
-        value = self._mean_loss(y, margin, w)
+        value = self._mean_loss(y, margin, w, across_xgboost_workers=booster == "xgboost")
         if booster == "lightgbm":
             return self.name, value, False
         return self.name, value
@@ -346,15 +385,18 @@ class FocalLoss(_FocalObjective):
             )
 
     @staticmethod
-    def _balanced_alpha(y: NDArray, w: NDArray | None, n_columns: int | None = None):
-        if w is None:
-            positive_rate = y.mean(axis=0)
-        else:
-            total = w.sum()
-            if total <= 0:
-                raise ValueError("sample_weight must not sum to 0 for alpha='balanced'")
-            positive_rate = (w @ y) / total
-        return 1.0 - positive_rate
+    def _label_totals(y: NDArray, w: NDArray | None, n_classes: int | None = None) -> NDArray:
+        """Weight of positives and of negatives: shape (2,), or (2, n_columns) for 2-D y."""
+        weight = np.ones(y.shape[0]) if w is None else w
+        return np.stack([weight @ y, weight @ (1.0 - y)])
+
+    @staticmethod
+    def _alpha_from_totals(totals: NDArray):
+        total = totals.sum(axis=0)
+        if np.any(total <= 0):
+            raise ValueError("sample_weight must not sum to 0 for alpha='balanced'")
+        alpha = 1.0 - totals[0] / total
+        return float(alpha) if alpha.ndim == 0 else alpha
 
     def class_weights(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
         """``(alpha_pos, alpha_neg)``: the weights of the two classes' loss terms.
@@ -368,7 +410,10 @@ class FocalLoss(_FocalObjective):
 
     def _class_weights(self, y: NDArray, w: NDArray | None):
         n_columns = y.shape[1] if y.ndim == 2 else None
-        alpha = self._resolved_alpha(y, w)
+        return self._class_weights_for(n_columns, lambda: self._label_totals(y, w))
+
+    def _class_weights_for(self, n_columns: int | None, totals):
+        alpha = self._resolved_alpha(totals)
         if alpha is None:
             return 1.0, 1.0
         alpha = per_column(alpha, n_columns, name="alpha")
@@ -411,22 +456,18 @@ class FocalLoss(_FocalObjective):
         """
         y = check_labels(y_true)
         w = check_sample_weight(sample_weight, y.shape[0])
-        params = self._params(y, w)
-        y2 = y if y.ndim == 2 else y[:, None]
-        weight = np.ones(y.shape[0]) if w is None else w
-        pos = weight @ y2
-        neg = weight @ (1.0 - y2)
-        k = y2.shape[1]
-        gamma = np.broadcast_to(params["gamma"], (k,))
-        a_pos = np.broadcast_to(params["alpha_pos"], (k,))
-        a_neg = np.broadcast_to(params["alpha_neg"], (k,))
-        z0 = np.array(
-            [
-                _loss.binary_focal_init_margin(a_pos[j] * pos[j], a_neg[j] * neg[j], gamma=gamma[j])
-                for j in range(k)
-            ]
-        )
-        return z0 if y.ndim == 2 else float(z0[0])
+        return self._init_score_from_totals(self._label_totals(y, w))
+
+    def _init_score_from_totals(self, totals: NDArray):
+        n_columns = None if totals.ndim == 1 else totals.shape[1]
+        k = n_columns or 1
+        alpha_pos, alpha_neg = self._class_weights_for(n_columns, lambda: totals)
+        gamma = np.broadcast_to(per_column(self.gamma, n_columns, name="gamma"), (k,))
+        w_pos = np.broadcast_to(alpha_pos * totals[0], (k,))
+        w_neg = np.broadcast_to(alpha_neg * totals[1], (k,))
+        z0 = np.array([_loss.binary_focal_init_margin(w_pos[j], w_neg[j], gamma=gamma[j])
+                       for j in range(k)])
+        return z0 if n_columns is not None else float(z0[0])
 
 
 class SoftmaxFocalLoss(_FocalObjective):
@@ -498,12 +539,6 @@ class SoftmaxFocalLoss(_FocalObjective):
                 f"columns; labels must lie in [0, {z.shape[1] - 1}]"
             )
 
-    @staticmethod
-    def _class_shares(y: NDArray, w: NDArray | None, n_classes: int) -> NDArray:
-        totals = np.bincount(y, weights=w, minlength=n_classes)
-        if totals.sum() <= 0:
-            raise ValueError("sample_weight must not sum to 0 for alpha='balanced'")
-        return totals / totals.sum()
 
     def _n_classes(self, y: NDArray, n_classes: int | None) -> int:
         """Classes: as given, else as many as alpha has, else the largest label + 1."""
@@ -514,9 +549,16 @@ class SoftmaxFocalLoss(_FocalObjective):
                 return np.size(alpha)
         return max(int(y.max()) + 1 if y.size else 2, 2)
 
-    def _balanced_alpha(self, y: NDArray, w: NDArray | None, n_classes: int | None = None):
+    def _label_totals(self, y: NDArray, w: NDArray | None, n_classes: int | None = None):
+        """Total sample weight of each class, shape (n_classes,)."""
         k = max(int(y.max()) + 1 if y.size else 2, n_classes or 2)
-        return (1.0 - self._class_shares(y, w, k)) / (k - 1)
+        return np.bincount(y, weights=w, minlength=k).astype(np.float64, copy=False)
+
+    @staticmethod
+    def _alpha_from_totals(totals: NDArray) -> NDArray:
+        if totals.sum() <= 0:
+            raise ValueError("sample_weight must not sum to 0 for alpha='balanced'")
+        return (1.0 - totals / totals.sum()) / (totals.size - 1)
 
     def fit_alpha(self, y_true, sample_weight=None, *, n_classes: int | None = None):
         """Fix ``"balanced"`` class weights from these labels; returns self.
@@ -526,10 +568,7 @@ class SoftmaxFocalLoss(_FocalObjective):
         """
         y = self._check_labels(y_true)
         w = check_sample_weight(sample_weight, y.shape[0])
-        self._fitted_alpha = (
-            self._balanced_alpha(y, w, n_classes) if isinstance(self.alpha, str) else None
-        )
-        return self
+        return self._fit_alpha_from_totals(self._label_totals(y, w, n_classes))
 
     def class_weights(self, y_true, sample_weight=None, *, n_classes: int | None = None):
         """The per-class weights ``alpha_c``, shape (n_classes,)."""
@@ -538,7 +577,10 @@ class SoftmaxFocalLoss(_FocalObjective):
         return self._class_alpha(y, w, self._n_classes(y, n_classes))
 
     def _class_alpha(self, y: NDArray, w: NDArray | None, n_classes: int) -> NDArray:
-        alpha = self._resolved_alpha(y, w, n_classes)
+        return self._class_alpha_for(n_classes, lambda: self._label_totals(y, w, n_classes))
+
+    def _class_alpha_for(self, n_classes: int, totals) -> NDArray:
+        alpha = self._resolved_alpha(totals)
         if alpha is None:
             return np.ones(n_classes)
         alpha = np.asarray(alpha, dtype=np.float64)
@@ -572,13 +614,29 @@ class SoftmaxFocalLoss(_FocalObjective):
         """The constant margins, shape (n_classes,), minimising the weighted loss."""
         y = self._check_labels(y_true)
         w = check_sample_weight(sample_weight, y.shape[0])
-        k = self._n_classes(y, n_classes)
-        totals = np.bincount(y, weights=w, minlength=k) * self._class_alpha(y, w, k)
-        return _loss.softmax_focal_init_margin(totals, gamma=self.gamma)
+        return self._init_score_from_totals(self._label_totals(y, w, self._n_classes(y, n_classes)))
+
+    def _init_score_from_totals(self, totals: NDArray) -> NDArray:
+        class_alpha = self._class_alpha_for(totals.size, lambda: totals)
+        return _loss.softmax_focal_init_margin(totals * class_alpha, gamma=self.gamma)
 
 
 for _cls in (FocalLoss, SoftmaxFocalLoss):
     _cls.__doc__ = _cls.__doc__.replace("%(hessian_doc)s", _HESSIAN_DOC)
+
+
+def _xgboost_world_size() -> int:
+    """Workers in the running XGBoost collective (1 outside distributed training).
+
+    Only asks when xgboost is already imported: a booster that is not
+    XGBoost never set up its communicator.
+    """
+    import sys
+
+    collective = sys.modules.get("xgboost.collective")
+    if collective is None or not collective.is_distributed():
+        return 1
+    return collective.get_world_size()
 
 
 def _n_columns(z: NDArray) -> int | None:
