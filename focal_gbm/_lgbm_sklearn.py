@@ -22,7 +22,11 @@ from ._sklearn import (
 # "pandas_categorical:" line (which LightGBM's Python package reads from the
 # end of the file); LightGBM's own parser stops before both.
 _META_PREFIX = "focal_gbm:"
-_HAS_EVAL_XY = "eval_X" in inspect.signature(lgb.LGBMClassifier.fit).parameters
+
+
+def _has_eval_xy(wrapper_class) -> bool:
+    return "eval_X" in inspect.signature(wrapper_class.fit).parameters
+
 
 _DOC = FOCAL_PARAMS_DOC + """**params
     Every parameter of ``lightgbm.LGBMClassifier`` except ``objective`` (the focal
@@ -53,6 +57,15 @@ class FocalLGBMClassifier(FocalClassifierBase):
     """
 
     __init__ = make_init(booster_defaults(lgb.LGBMClassifier, exclude=("objective",)), _DOC)
+
+    # What the Dask estimator swaps: the wrapper that trains, how a starting
+    # margin is repeated for every row, and how its booster is read back.
+    _wrapper_class = lgb.LGBMClassifier
+    _repeat_margin = staticmethod(margin_repeat)
+
+    @staticmethod
+    def _trained_booster(model):
+        return model.booster_
 
     def _effective_weight(self, y, sample_weight):
         # class_weight multiplies the sample weights, as LGBMClassifier does;
@@ -88,22 +101,24 @@ class FocalLGBMClassifier(FocalClassifierBase):
         # pre-filtering removed every feature (too few rows for
         # min_child_samples, or constant columns); keep them all instead.
         params.setdefault("feature_pre_filter", False)
-        model = lgb.LGBMClassifier(**params, objective=self.objective_)
-        if evals and _HAS_EVAL_XY:  # LightGBM >= 4.7 deprecates eval_set
+        model = self._new_wrapper(params, objective=self.objective_)
+        if evals and _has_eval_xy(self._wrapper_class):  # LightGBM >= 4.7 deprecates eval_set
             fit_params["eval_X"] = tuple(Xe for Xe, _, _ in evals)
             fit_params["eval_y"] = tuple(ye for _, ye, _ in evals)
         elif evals:
             fit_params["eval_set"] = [(Xe, ye) for Xe, ye, _ in evals]
         model.fit(
             X, y, sample_weight=sample_weight,
-            init_score=margin_repeat(self.init_score_, X.shape[0]),
-            eval_sample_weight=[we for _, _, we in evals] if evals else None,
-            eval_init_score=[margin_repeat(self.init_score_, Xe.shape[0])
-                             for Xe, _, _ in evals] or None,
+            init_score=self._repeat_margin(self.init_score_, y),
+            # lightgbm.dask needs None, not a list of None, for "no weights".
+            eval_sample_weight=([we for _, _, we in evals]
+                                if any(we is not None for _, _, we in evals) else None),
+            eval_init_score=[self._repeat_margin(self.init_score_, ye)
+                             for _, ye, _ in evals] or None,
             eval_metric=SklearnMetric(self.objective_, lightgbm=True),
             **fit_params,
         )
-        self.booster_ = add_init_score(model.booster_, self.init_score_)
+        self.booster_ = add_init_score(self._trained_booster(model), self.init_score_)
         if evals:
             self.evals_result_ = model.evals_result_
             if model.best_iteration_:
@@ -127,22 +142,27 @@ class FocalLGBMClassifier(FocalClassifierBase):
                 "save_model writes one LightGBM booster, and a multi-label model holds one "
                 "per label (one_vs_rest_.estimators_): save those, or pickle the estimator"
             )
+        with open(filename, "w") as f:
+            f.write(self._model_text())
+        return self
+
+    def _model_text(self) -> str:
+        """LightGBM's model text with a line of focal_gbm metadata."""
         text = self.booster_.model_to_string()
         meta_line = _META_PREFIX + self._metadata() + "\n"
         marker = text.rfind("pandas_categorical:")
-        text = text[:marker] + meta_line + text[marker:] if marker >= 0 else text + meta_line
-        with open(filename, "w") as f:
-            f.write(text)
-        return self
+        return text[:marker] + meta_line + text[marker:] if marker >= 0 else text + meta_line
 
     def load_model(self, filename):
         """Load a file written by :meth:`save_model`; returns self."""
         with open(filename) as f:
-            text = f.read()
+            return self._load_model_text(text=f.read(), source=filename)
+
+    def _load_model_text(self, text: str, source: str):
         meta = next((line[len(_META_PREFIX):] for line in text.splitlines()
                      if line.startswith(_META_PREFIX)), None)
         if meta is None:
-            raise ValueError(f"{filename} was not written by FocalLGBMClassifier.save_model")
+            raise ValueError(f"{source} was not written by FocalLGBMClassifier.save_model")
         self._restore_metadata(meta)
         self.booster_ = lgb.Booster(model_str=text)
         return self

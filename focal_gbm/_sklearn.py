@@ -29,7 +29,9 @@ from sklearn.utils.validation import (
 
 from . import _loss
 from ._validation import check_alpha, check_gamma
-from .objective import DEFAULT_HESSIAN, FocalLoss, SoftmaxFocalLoss
+from .objective import DEFAULT_HESSIAN, FocalLoss, SoftmaxFocalLoss, margin_repeat
+
+__all__ = ["FocalClassifierBase", "SklearnMetric", "margin_repeat"]  # margin_repeat: re-export
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data as _sk_validate_data
@@ -165,6 +167,10 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         for key in [k for k in params if k not in valid]:
             self._extra_params[key] = params.pop(key)
         return super().set_params(**params)
+
+    def _new_wrapper(self, params: dict, **fixed):
+        """The booster's scikit-learn (or Dask) wrapper that trains the model."""
+        return self._wrapper_class(**params, **fixed)
 
     def _booster_params(self) -> dict:
         names = set(self._get_param_names()) - set(_FOCAL_DEFAULTS)
@@ -323,21 +329,11 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         For multi-label targets, the probability of each label, shape
         (n_samples, n_labels), as ``XGBClassifier`` returns them.
         """
-        margin = self.decision_function(X)
-        if self.multilabel_:
-            return expit(margin)
-        if margin.ndim == 1:
-            # expit(-m) rather than 1 - expit(m): no rounding of small values
-            return np.column_stack([expit(-margin), expit(margin)])
-        return softmax(margin, axis=1)
+        return proba_from_margin(self.decision_function(X), self.multilabel_)
 
     def predict(self, X):
         """The most probable class label for each sample (a 0/1 row for multi-label)."""
-        margin = self.decision_function(X)
-        if self.multilabel_:
-            return (margin > 0).astype(np.int64)
-        index = (margin > 0).astype(np.intp) if margin.ndim == 1 else np.argmax(margin, axis=1)
-        return self.classes_[index]
+        return labels_from_margin(self.decision_function(X), self.classes_, self.multilabel_)
 
     # ------------------------------------------------------------ metadata
     def _metadata(self) -> str:
@@ -385,6 +381,24 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
             self.objective_._fitted_alpha = np.asarray(meta["fitted_alpha"], dtype=np.float64)
 
 
+def proba_from_margin(margin, multilabel: bool):
+    """Probabilities from margins: (n, 2) for one margin per row, else (n, k)."""
+    if multilabel:
+        return expit(margin)
+    if margin.ndim == 1:
+        # expit(-m) rather than 1 - expit(m): no rounding of small values
+        return np.column_stack([expit(-margin), expit(margin)])
+    return softmax(margin, axis=1)
+
+
+def labels_from_margin(margin, classes, multilabel: bool):
+    """The most probable class of each row (a 0/1 row for multi-label)."""
+    if multilabel:
+        return (margin > 0).astype(np.int64)
+    index = (margin > 0).astype(np.intp) if margin.ndim == 1 else np.argmax(margin, axis=1)
+    return classes[index]
+
+
 class SklearnMetric:
     """The focal metric in the scikit-learn wrappers' ``eval_metric`` convention.
 
@@ -407,9 +421,4 @@ class SklearnMetric:
         return (self.__name__, value, False) if self.lightgbm else value
 
 
-def margin_repeat(init_score, n_rows: int):
-    """Starting margin per row for eval sets: (n,) or (n, k)."""
-    init_score = np.asarray(init_score, dtype=np.float64)
-    return np.full(n_rows, float(init_score)) if init_score.ndim == 0 else np.tile(
-        init_score, (n_rows, 1)
-    )
+

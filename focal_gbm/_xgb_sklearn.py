@@ -47,6 +47,11 @@ class FocalXGBClassifier(FocalClassifierBase):
         booster_defaults(xgb.XGBClassifier, exclude=("objective", "eval_metric")), _DOC
     )
 
+    # What the Dask estimator swaps: the wrapper that trains and how a
+    # starting margin is repeated for every row of the data.
+    _wrapper_class = xgb.XGBClassifier
+    _repeat_margin = staticmethod(margin_repeat)
+
     def _fit_booster(self, X, y, sample_weight, evals, fit_params):
         params = self._booster_params()
         if params.pop("eval_metric", None) is not None:
@@ -64,13 +69,13 @@ class FocalXGBClassifier(FocalClassifierBase):
             # is not a margin): pass the start as base_margin and add it back
             # to predictions (and keep it in model files).
             self._margin_offset = self.init_score_
-            fit_params["base_margin"] = margin_repeat(self.init_score_, X.shape[0])
+            fit_params["base_margin"] = self._repeat_margin(self.init_score_, y)
             fit_params["base_margin_eval_set"] = [
-                margin_repeat(self.init_score_, Xe.shape[0]) for Xe, _, _ in evals
+                self._repeat_margin(self.init_score_, ye) for _, ye, _ in evals
             ] or None
         fit_params.setdefault("verbose", False)
-        self._booster_model = xgb.XGBClassifier(
-            **params,
+        self._booster_model = self._new_wrapper(
+            params,
             objective=self.objective_,
             eval_metric=SklearnMetric(self.objective_, lightgbm=False),
             disable_default_eval_metric=True,
@@ -102,7 +107,10 @@ class FocalXGBClassifier(FocalClassifierBase):
         self._booster_model.save_model(fname)
 
     def load_model(self, fname):
-        """Load a file written by :meth:`save_model`; returns self."""
+        """Load a file written by :meth:`save_model`; returns self.
+
+        ``fname`` may also be a ``bytearray`` holding such a model.
+        """
         model = xgb.XGBClassifier()
         model.load_model(fname)
         meta = model.get_booster().attr(_ATTR)

@@ -542,12 +542,17 @@ class SoftmaxFocalLoss(_FocalObjective):
 
     def _n_classes(self, y: NDArray, n_classes: int | None) -> int:
         """Classes: as given, else as many as alpha has, else the largest label + 1."""
+        known = self._known_n_classes(n_classes)
+        return known if known is not None else max(int(y.max()) + 1 if y.size else 2, 2)
+
+    def _known_n_classes(self, n_classes: int | None) -> int | None:
+        """The class count given or implied by a per-class alpha, else None."""
         if n_classes is not None:
             return n_classes
         for alpha in (self._fitted_alpha, self.alpha):
             if alpha is not None and not isinstance(alpha, str) and np.ndim(alpha) == 1:
                 return np.size(alpha)
-        return max(int(y.max()) + 1 if y.size else 2, 2)
+        return None
 
     def _label_totals(self, y: NDArray, w: NDArray | None, n_classes: int | None = None):
         """Total sample weight of each class, shape (n_classes,)."""
@@ -623,6 +628,19 @@ class SoftmaxFocalLoss(_FocalObjective):
 
 for _cls in (FocalLoss, SoftmaxFocalLoss):
     _cls.__doc__ = _cls.__doc__.replace("%(hessian_doc)s", _HESSIAN_DOC)
+
+
+def margin_repeat(init_score, like) -> NDArray[np.float64]:
+    """The starting margin repeated for every row of ``like``: shape (n,) or (n, k).
+
+    What a booster takes as ``base_margin`` / ``init_score`` for data that
+    should start from a constant.
+    """
+    init_score = np.asarray(init_score, dtype=np.float64)
+    n_rows = np.shape(like)[0]
+    if init_score.ndim == 0:
+        return np.full(n_rows, float(init_score))
+    return np.tile(init_score, (n_rows, 1))
 
 
 def _xgboost_world_size() -> int:
