@@ -10,6 +10,7 @@ estimators ``FocalXGBClassifier`` and ``FocalLGBMClassifier`` are loaded on
 first access (and so are not part of ``from focal_gbm import *``).
 """
 
+from ._lazy import lazy_getattr
 from ._lgbm import add_init_score, lightgbm_train
 from ._xgb import base_score, xgboost_train
 from .objective import DEFAULT_HESSIAN, FocalLoss, SoftmaxFocalLoss
@@ -27,19 +28,9 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        module_name, extra = _LAZY[name]
-        import importlib
-
-        try:
-            module = importlib.import_module(module_name, __name__)
-        except ImportError as error:
-            raise ImportError(
-                f"{name} needs {extra} and scikit-learn: pip install 'focal-gbm[{extra}]'"
-            ) from error
-        return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = lazy_getattr(
+    __name__, _LAZY, "{name} needs {extra} and scikit-learn: pip install 'focal-gbm[{extra}]'"
+)
 
 
 def __dir__():

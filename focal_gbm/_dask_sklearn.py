@@ -128,21 +128,11 @@ class DaskFocalMixin:
         -------
         self
         """
-        self._validate_params()
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None"
-            )
+        self._begin_fit(y)
         X = check_dask_X(X)
         self._set_features(X, reset=True)
         y, self.multilabel_, classes, counts = self._check_targets_dask(y)
-        self.classes_ = classes
-        self.n_classes_ = len(classes)
-        if self.n_classes_ < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in the data, "
-                f"but the data contains only one class: {classes[0]!r}"
-            )
+        self._set_classes(classes)
         y_encoded = y.astype(np.float64) if self.multilabel_ else y.map_blocks(
             _encode, classes, dtype=np.float64)
         if sample_weight is not None:

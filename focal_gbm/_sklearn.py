@@ -249,27 +249,17 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        self._validate_params()
-        if y is None:
-            raise ValueError(
-                f"{type(self).__name__} requires y to be passed, but the target y is None"
-            )
+        self._begin_fit(y)
         X = self._validate_X(X, reset=True)
         y, self.multilabel_ = self._check_targets(y)
         check_consistent_length(X, y)
         if self.multilabel_:
-            self.classes_ = np.arange(y.shape[1])
+            self._set_classes(np.arange(y.shape[1]))
             encode = np.asarray
         else:
             encoder = LabelEncoder().fit(y)
-            self.classes_ = encoder.classes_
+            self._set_classes(encoder.classes_)
             encode = encoder.transform
-        self.n_classes_ = len(self.classes_)
-        if self.n_classes_ < 2:
-            raise ValueError(
-                f"{type(self).__name__} needs samples of at least 2 classes in the data, "
-                f"but the data contains only one class: {self.classes_[0]!r}"
-            )
         y_encoded = encode(y)
         if sample_weight is not None:
             sample_weight = _checked_sample_weight(sample_weight, X)
@@ -296,6 +286,22 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
             evals.append((X_eval, encode(y_eval), w_eval))
         self._fit_booster(X, y_encoded, sample_weight, evals, fit_params)
         return self
+
+    def _begin_fit(self, y):
+        self._validate_params()
+        if y is None:
+            raise ValueError(
+                f"{type(self).__name__} requires y to be passed, but the target y is None"
+            )
+
+    def _set_classes(self, classes):
+        self.classes_ = classes
+        self.n_classes_ = len(classes)
+        if self.n_classes_ < 2:
+            raise ValueError(
+                f"{type(self).__name__} needs samples of at least 2 classes in the data, "
+                f"but the data contains only one class: {classes[0]!r}"
+            )
 
     def _class_count_kw(self) -> dict:
         """SoftmaxFocalLoss needs the class count (the labels may not show them all)."""

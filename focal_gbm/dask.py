@@ -42,14 +42,15 @@ import dask.array as da
 import numpy as np
 from numpy.typing import NDArray
 
+from ._lazy import lazy_getattr
 from ._validation import check_sample_weight
 from .objective import FocalLoss, SoftmaxFocalLoss, _FocalObjective, margin_repeat
 
+# The estimators import a booster: loaded on first access, so not in __all__.
 __all__ = [
-    "DaskFocalLGBMClassifier",
-    "DaskFocalXGBClassifier",
     "fit_alpha",
     "init_score",
+    "label_totals",
     "repeat_init_score",
     "to_dask_array",
 ]
@@ -60,20 +61,14 @@ _LAZY = {
 }
 
 
-def __getattr__(name):
-    if name in _LAZY:
-        import importlib
+__getattr__ = lazy_getattr(
+    __name__, _LAZY,
+    "{name} needs {extra}, scikit-learn and dask: pip install 'focal-gbm[dask,{extra}]'",
+)
 
-        module_name, extra = _LAZY[name]
-        try:
-            module = importlib.import_module(module_name, __package__)
-        except ImportError as error:
-            raise ImportError(
-                f"{name} needs {extra}, scikit-learn and dask: "
-                f"pip install 'focal-gbm[dask,{extra}]'"
-            ) from error
-        return getattr(module, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__():
+    return sorted(list(globals()) + list(_LAZY))
 
 
 def to_dask_array(collection, *, name: str) -> da.Array:

@@ -221,6 +221,36 @@ def test_xgboost_dask_trains_two_dimensional_labels(client, rng):
                                atol=SAME_MODEL_ATOL)
 
 
+def test_xgboost_dask_classifier_takes_the_objective_directly(client, rng):
+    X, y = _binary(rng)
+    weight = rng.uniform(0.2, 3.0, size=y.size)
+    X_dask, y_dask, w_dask = _dask(X, y, weight)
+    objective = FocalLoss(gamma=2.0, alpha=0.25)
+    params = {"n_estimators": 10, "max_depth": 3, "n_jobs": 1,
+              "base_score": base_score(focal_dask.init_score(objective, y_dask, w_dask))}
+    distributed = xgb.dask.DaskXGBClassifier(objective=objective, **params)
+    distributed.fit(X_dask, y_dask, sample_weight=w_dask)
+    local = xgb.XGBClassifier(objective=objective, **params).fit(X, y, sample_weight=weight)
+    np.testing.assert_allclose(distributed.predict_proba(X_dask).compute(),
+                               local.predict_proba(X), atol=SAME_MODEL_ATOL)
+
+
+def test_readme_dask_example_runs():
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    section = readme.split("## Training on a Dask cluster", 1)[1]
+    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
+    code += "\n        print(proba.compute().shape, type(local).__name__, lgbm.n_classes_)\n"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "(20000, 2) FocalXGBClassifier 2" in done.stdout
+
+
 # ------------------------------------------------------------- estimators
 ESTIMATORS = {
     "xgboost": (DaskFocalXGBClassifier, FocalXGBClassifier, {"max_depth": 3, "n_jobs": 1}),

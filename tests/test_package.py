@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 BLOCK = """
@@ -47,3 +48,24 @@ def test_import_does_not_load_boosters_or_numba():
                 "if m in sys.modules))")
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def test_dask_statistics_need_neither_booster_nor_scikit_learn():
+    pytest.importorskip("dask.array")
+    code = BLOCK.format(blocked={"xgboost", "lightgbm", "sklearn"}) + (
+        "import numpy as np, dask.array as da\n"
+        "from focal_gbm import FocalLoss, dask as focal_dask\n"
+        "y = da.from_array(np.r_[np.zeros(9), np.ones(1)], chunks=5)\n"
+        "print(round(focal_dask.init_score(FocalLoss(gamma=0.0), y), 4))\n"
+    )
+    done = _run(code)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str(round(float(np.log(1 / 9)), 4))
+
+
+def test_missing_booster_gives_an_install_hint_for_dask_estimators():
+    pytest.importorskip("dask.array")
+    done = _run(BLOCK.format(blocked={"lightgbm"}) + "import focal_gbm.dask\n"
+                "focal_gbm.dask.DaskFocalLGBMClassifier\n")
+    assert done.returncode != 0
+    assert "pip install 'focal-gbm[dask,lightgbm]'" in done.stderr
