@@ -38,6 +38,7 @@ from focal_gbm import (  # noqa: E402
     SoftmaxFocalLoss,
     base_score,
 )
+from focal_gbm.objective import margin_repeat  # noqa: E402
 from focal_gbm import dask as focal_dask  # noqa: E402
 from focal_gbm.dask import DaskFocalLGBMClassifier, DaskFocalXGBClassifier  # noqa: E402
 
@@ -233,6 +234,25 @@ def test_xgboost_dask_classifier_takes_the_objective_directly(client, rng):
     local = xgb.XGBClassifier(objective=objective, **params).fit(X, y, sample_weight=weight)
     np.testing.assert_allclose(distributed.predict_proba(X_dask).compute(),
                                local.predict_proba(X), atol=SAME_MODEL_ATOL)
+
+
+@pytest.mark.parametrize("softmax", [False, True], ids=["FocalLoss", "SoftmaxFocalLoss"])
+def test_lightgbm_dask_classifier_takes_the_objective_directly(client, rng, softmax):
+    X, y = _multiclass(rng) if softmax else _binary(rng)
+    weight = rng.uniform(0.2, 3.0, size=y.size)
+    X_dask, y_dask, w_dask = _dask(X, y, weight)
+    objective = SoftmaxFocalLoss(gamma=2.0) if softmax else FocalLoss(gamma=2.0, alpha=0.3)
+    z0 = focal_dask.init_score(objective, y_dask, w_dask)
+    params = {"objective": objective, "n_estimators": 10, **ESTIMATORS["lightgbm"][2]}
+    distributed = lgb.dask.DaskLGBMClassifier(**params).fit(
+        X_dask, y_dask, sample_weight=w_dask,
+        init_score=focal_dask.repeat_init_score(z0, y_dask))
+    local = lgb.LGBMClassifier(**params).fit(X, y, sample_weight=weight,
+                                             init_score=margin_repeat(z0, y))
+    # Every worker holds every class here: DaskLGBMClassifier re-encodes each
+    # worker's labels, which is harmless only then (see DaskFocalLGBMClassifier).
+    np.testing.assert_allclose(distributed.to_local().booster_.predict(X, raw_score=True),
+                               local.booster_.predict(X, raw_score=True), atol=SAME_MODEL_ATOL)
 
 
 def test_readme_dask_example_runs():
