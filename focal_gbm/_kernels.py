@@ -17,6 +17,13 @@ Numba's own parallel runtime is deliberately not used: its OpenMP threads
 keep spinning after a call and then compete with the booster's OpenMP
 threads on every boosting round, which made training several times slower
 on small data.
+
+The boosters' per-round call (hard labels, float32 out) has SIMD kernels:
+branch-free loops over blocks of rows, with exp and log1p evaluated by
+polynomials (``_exp_neg``, ``_log1p_unit``) instead of C library calls, which
+LLVM cannot vectorise. They are compiled with ``error_model="numpy"``:
+Python's error model puts a zero check, a branch, on every division, and
+that alone keeps a loop scalar.
 """
 
 from __future__ import annotations
@@ -24,7 +31,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.extending import intrinsic
 
 EXACT, CLIP, ABS, SURROGATE, FISHER = 0, 1, 2, 3, 4
 POLICY_CODES = {"exact": EXACT, "clip": CLIP, "abs": ABS, "surrogate": SURROGATE,
@@ -102,6 +111,92 @@ def _round_21_bits(value):
     return c - (c - value)
 
 
+# ------------------------------------------------ SIMD-friendly exp / log1p
+
+_LOG2E = 1.4426950408889634
+# ln 2 split so that k * _LN2_HI is exact for |k| < 2^20 (fdlibm's constants).
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+# exp(-a) for a above this is below float64's smallest normal; it is returned
+# as 0 (every use multiplies it into a value that float32 rounds to 0 anyway).
+_EXP_ARG_MAX = 708.0
+# 1/n!, n = 0..13: |r|^14 / 14! < 4e-18 for |r| <= ln(2) / 2.
+(_E0, _E1, _E2, _E3, _E4, _E5, _E6, _E7, _E8, _E9, _E10, _E11, _E12,
+ _E13) = [1.0 / math.factorial(n) for n in range(14)]
+# 1/(2n + 1), n = 0..15: the atanh series of log1p, s^2 <= 1/9, (1/9)^16 / 33 < 2e-17.
+(_L0, _L1, _L2, _L3, _L4, _L5, _L6, _L7, _L8, _L9, _L10, _L11, _L12, _L13, _L14,
+ _L15) = [1.0 / (2 * n + 1) for n in range(16)]
+
+
+@intrinsic
+def _bits_to_float64(typingctx, bits):
+    """The float64 whose IEEE bits are the int64 ``bits`` (a free, vectorisable bitcast)."""
+    if bits != types.int64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.DoubleType())
+
+    return types.float64(types.int64), codegen
+
+
+@njit(cache=True, inline="always")
+def _exp_neg(a):
+    """exp(-a) for 0 <= a <= _EXP_ARG_MAX, within an ulp, without a branch or a libm call.
+
+    Cody-Waite reduction a = k ln2 - r with |r| <= ln2 / 2, a degree-13
+    Taylor polynomial for exp(r), and 2^-k built from its exponent bits.
+    """
+    k = math.floor(a * _LOG2E + 0.5)
+    r = (k * _LN2_HI - a) + k * _LN2_LO
+    p = _E13
+    p = p * r + _E12
+    p = p * r + _E11
+    p = p * r + _E10
+    p = p * r + _E9
+    p = p * r + _E8
+    p = p * r + _E7
+    p = p * r + _E6
+    p = p * r + _E5
+    p = p * r + _E4
+    p = p * r + _E3
+    p = p * r + _E2
+    p = p * r + _E1
+    p = p * r + _E0
+    return p * _bits_to_float64((np.int64(1023) - np.int64(k)) << 52)
+
+
+@njit(cache=True, inline="always")
+def _exp_neg_or_zero(a):
+    """exp(-a) for any a >= 0; 0 where it is below float64's smallest normal."""
+    e = _exp_neg(min(a, _EXP_ARG_MAX))
+    return e if a <= _EXP_ARG_MAX else 0.0
+
+
+@njit(cache=True, inline="always")
+def _log1p_unit(e):
+    """log1p(e) for 0 <= e <= 1 within 2 ulp: 2 atanh(s), s = e / (2 + e) <= 1/3."""
+    s = e / (2.0 + e)
+    s2 = s * s
+    p = _L15
+    p = p * s2 + _L14
+    p = p * s2 + _L13
+    p = p * s2 + _L12
+    p = p * s2 + _L11
+    p = p * s2 + _L10
+    p = p * s2 + _L9
+    p = p * s2 + _L8
+    p = p * s2 + _L7
+    p = p * s2 + _L6
+    p = p * s2 + _L5
+    p = p * s2 + _L4
+    p = p * s2 + _L3
+    p = p * s2 + _L2
+    p = p * s2 + _L1
+    p = p * s2 + _L0
+    return 2.0 * s * p
+
+
 # ---------------------------------------------------------------- binary
 
 
@@ -171,6 +266,17 @@ def _hard_grad_hess(t, g, a, policy):
     return grad, hess
 
 
+@njit(cache=True, inline="always")
+def _element_grad_hess(y, z, g, a_pos, a_neg, policy):
+    """Gradient and Hessian of one element, hard labels by the shorter formula."""
+    if y == 1.0:
+        return _hard_grad_hess(np.float64(z), g, a_pos, policy)
+    if y == 0.0:
+        gr, h = _hard_grad_hess(-np.float64(z), g, a_neg, policy)
+        return -gr, h
+    return _binary_grad_hess(y, z, g, a_pos, a_neg, policy)
+
+
 @njit(cache=True, nogil=True)
 def binary_loss(start, stop, y, z, gamma, a_pos, a_neg, weight, out):
     """Per-element loss into ``out``; 2-D (n, k) arrays, (k,) parameters, (n,) or (0,) weight."""
@@ -207,14 +313,7 @@ def binary_grad_hess(start, stop, y, z, gamma, a_pos, a_neg, weight, policy, rou
     for i in range(start, stop):
         w = weight[i] if weight.size else 1.0
         for j in range(k):
-            yv = y[i, j]
-            if yv == 1.0:
-                g, h = _hard_grad_hess(np.float64(z[i, j]), gamma[j], a_pos[j], policy)
-            elif yv == 0.0:
-                g, h = _hard_grad_hess(-np.float64(z[i, j]), gamma[j], a_neg[j], policy)
-                g = -g
-            else:
-                g, h = _binary_grad_hess(yv, z[i, j], gamma[j], a_pos[j], a_neg[j], policy)
+            g, h = _element_grad_hess(y[i, j], z[i, j], gamma[j], a_pos[j], a_neg[j], policy)
             if round21:
                 g = _round_21_bits(g)
                 h = _round_21_bits(h)
@@ -222,16 +321,123 @@ def binary_grad_hess(start, stop, y, z, gamma, a_pos, a_neg, weight, policy, rou
             hess[i, j] = w * h
 
 
+# Rows per block of the SIMD kernel: one pass checks that the block's labels
+# are hard (0 or 1), the next computes it branch-free; small enough to stay
+# in the L1 cache between the two.
+_BLOCK = 512
+
+
+@njit(cache=True, inline="always")
+def _hard_terms(y, z, a_pos, a_neg):
+    """Label sign, class weight, t = +-z, P, Q, S, log1p(exp(-|t|)) for a 0/1 label."""
+    positive_label = y == 1.0
+    zi = np.float64(z)
+    t = zi if positive_label else -zi
+    a = a_pos if positive_label else a_neg
+    abs_t = abs(t)
+    e = _exp_neg_or_zero(abs_t)
+    inv = 1.0 / (1.0 + e)
+    log_d = _log1p_unit(e)
+    t_positive = t >= 0.0
+    P = inv if t_positive else e * inv
+    Q = e * inv if t_positive else inv
+    S = log_d if t_positive else abs_t + log_d
+    softplus_t = (t if t_positive else 0.0) + log_d  # -log Q
+    return positive_label, a, P, Q, S, softplus_t
+
+
+@njit(cache=True, inline="always")
+def _hard_values(positive_label, a, P, Q, S, Qg, g, policy):
+    """_hard_grad_hess from its terms, each rounded to 21 bits (unweighted)."""
+    PS = P * S
+    gr = -a * Qg * (Q + g * PS)
+    if policy == SURROGATE:
+        h = a * Qg * (P * Q)
+    elif policy == FISHER:
+        h = a * (P * Q)
+    else:
+        h = a * Qg * (Q * ((2.0 * g + 1.0) * P - g * PS) + g * g * P * PS)
+        if policy == ABS:
+            h = abs(h)
+        elif policy == CLIP:
+            h = max(h, HESSIAN_FLOOR * a)
+    gr = gr if positive_label else -gr
+    return _round_21_bits(gr), _round_21_bits(h)
+
+
+# Two block loops, selected outside them: an if on gamma inside one loop is
+# turned into selects that evaluate the second exp for every element.
+# They run over range(n) of slices, not range(lo, hi): with an index of
+# unknown sign Numba adds a negative-index wrap to every access, and the
+# loop is no longer vectorised.
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _hard_block_small_gamma(y, z, g, a_pos, a_neg, weight, policy, grad, hess):
+    """Rows with labels 0/1 and gamma in {0, 1, 2}: Q^g by products."""
+    for i in range(z.shape[0]):
+        positive_label, a, P, Q, S, _ = _hard_terms(y[i], z[i], a_pos, a_neg)
+        Qg = Q * Q if g == 2.0 else (Q if g == 1.0 else 1.0)
+        gr, h = _hard_values(positive_label, a, P, Q, S, Qg, g, policy)
+        w = weight[i] if weight.size else 1.0
+        grad[i] = w * gr
+        hess[i] = w * h
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def _hard_block_any_gamma(y, z, g, a_pos, a_neg, weight, policy, grad, hess):
+    """Rows with labels 0/1, any gamma: Q^g = exp(-g softplus(t))."""
+    for i in range(z.shape[0]):
+        positive_label, a, P, Q, S, softplus_t = _hard_terms(y[i], z[i], a_pos, a_neg)
+        Qg = _exp_neg_or_zero(g * softplus_t)
+        gr, h = _hard_values(positive_label, a, P, Q, S, Qg, g, policy)
+        w = weight[i] if weight.size else 1.0
+        grad[i] = w * gr
+        hess[i] = w * h
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
+def binary_grad_hess_booster(start, stop, y, z, gamma, a_pos, a_neg, weight, policy,
+                             grad, hess):
+    """binary_grad_hess with round21 for one column (1-D arrays): the boosters' call.
+
+    Blocks whose labels are all 0 or 1 take the SIMD loops; a block with a
+    soft label is computed element by element by the general formulas.
+    """
+    g = gamma
+    small_gamma = g == 0.0 or g == 1.0 or g == 2.0
+    for lo in range(start, stop, _BLOCK):
+        hi = min(lo + _BLOCK, stop)
+        soft = 0
+        for i in range(lo, hi):
+            soft += (y[i] != 0.0) & (y[i] != 1.0)
+        if soft == 0:
+            w = weight[lo:hi] if weight.size else weight
+            if small_gamma:
+                _hard_block_small_gamma(y[lo:hi], z[lo:hi], g, a_pos, a_neg, w, policy,
+                                        grad[lo:hi], hess[lo:hi])
+            else:
+                _hard_block_any_gamma(y[lo:hi], z[lo:hi], g, a_pos, a_neg, w, policy,
+                                      grad[lo:hi], hess[lo:hi])
+            continue
+        for i in range(lo, hi):
+            gr, h = _element_grad_hess(y[i], z[i], g, a_pos, a_neg, policy)
+            w = weight[i] if weight.size else 1.0
+            grad[i] = w * _round_21_bits(gr)
+            hess[i] = w * _round_21_bits(h)
+
+
 # --------------------------------------------------------------- softmax
 
 
 @njit(cache=True, inline="always")
-def _softmax_row_terms(c, z):
+def _softmax_row_terms(c, z, ex):
     """Shifted-exponential sums of one row: what every softmax term needs.
 
     Returns (zmax, top, e_c, s_others, s_not_top, t): the largest margin and
     its index, exp(z_c - zmax), the sum over the other classes, the sum over
-    all classes but the top one, and t = -log p_c.
+    all classes but the top one, and t = -log p_c. The shifted exponentials
+    exp(z_j - zmax) are left in ``ex`` (length k) for the caller to reuse.
     """
     k = z.shape[0]
     zmax = np.float64(z[0])  # float64 differences: float32 margins may differ by > f32 max
@@ -247,6 +453,7 @@ def _softmax_row_terms(c, z):
         # Margins more than the float64 range apart overflow the difference;
         # the clamp keeps -log p_c finite (its exact value is not representable).
         e = math.exp(max(np.float64(z[j]) - zmax, -_F64_MAX))
+        ex[j] = e
         if j == c:
             e_c = e
         else:
@@ -262,31 +469,51 @@ def _softmax_row_terms(c, z):
 
 
 @njit(cache=True, inline="always")
-def _softmax_loss(c, z, g, a_c):
-    _, _, e_c, s_others, _, t = _softmax_row_terms(c, z)
+def _softmax_loss(c, z, g, a_c, ex):
+    _, _, e_c, s_others, _, t = _softmax_row_terms(c, z, ex)
     r = s_others / (e_c + s_others)
     return a_c * _power(r, g) * t
 
 
 @njit(cache=True, nogil=True)
 def softmax_loss(start, stop, labels, z, gamma, alpha, weight, out):
+    ex = np.empty(z.shape[1])
     for i in range(start, stop):
         w = weight[i] if weight.size else 1.0
         c = labels[i]
-        out[i] = w * _softmax_loss(c, z[i], gamma, alpha[c])
+        out[i] = w * _softmax_loss(c, z[i], gamma, alpha[c], ex)
 
 
 @njit(cache=True, nogil=True)
 def softmax_loss_sum(start, stop, labels, z, gamma, alpha, weight):
+    ex = np.empty(z.shape[1])
     total = 0.0
     for i in range(start, stop):
         w = weight[i] if weight.size else 1.0
         c = labels[i]
-        total += w * _softmax_loss(c, z[i], gamma, alpha[c])
+        total += w * _softmax_loss(c, z[i], gamma, alpha[c], ex)
     return total
 
 
-@njit(cache=True, nogil=True)
+@njit(cache=True)
+def _softmax_policy(h, rg, p_j, one_minus, policy):
+    """The Hessian policy applied to one exact diagonal term ``h`` (before alpha).
+
+    Deliberately not inline="always": Numba's IR-level inlining of this
+    multi-return function into the class loop made that loop ~40% slower.
+    """
+    if policy == SURROGATE:
+        return rg * p_j * one_minus
+    if policy == FISHER:
+        return p_j * one_minus
+    if policy == ABS:
+        return abs(h)
+    if policy == CLIP:
+        return max(h, HESSIAN_FLOOR)
+    return h
+
+
+@njit(cache=True, nogil=True, error_model="numpy")
 def softmax_grad_hess(start, stop, labels, z, gamma, alpha, weight, policy, round21,
                       grad, hess):
     """Gradient and Hessian diagonal of the softmax focal loss, row by row.
@@ -295,48 +522,58 @@ def softmax_grad_hess(start, stop, labels, z, gamma, alpha, weight, policy, roun
     G_c = -a r^g (r + g P t), G_j = a r^g (1 + g P t / r) p_j, and
     H_c = a [A + r^g P (r + g P t)], H_j = a [rho_j^2 A + r^g (1 + g P t / r) p_j (1 - p_j)]
     with A = g r^g [r P (2 - t) + (g - 1) P^2 t] and rho_j = p_j / r.
+
+    Every class is first computed by the j != c formulas in one branch-free
+    loop (1 - p_j as (s - e_j) / s, exact unless j is the top class); then
+    the true class and the top class are overwritten with their own forms.
     """
     k = z.shape[1]
     g = gamma
+    ex = np.empty(k)
     for i in range(start, stop):
         row = z[i]
         c = labels[i]
-        zmax, top, e_c, s_others, s_not_top, t = _softmax_row_terms(c, row)
+        zmax, top, e_c, s_others, s_not_top, t = _softmax_row_terms(c, row, ex)
         s = e_c + s_others
-        P = e_c / s
-        r = s_others / s
+        inv_s = 1.0 / s
+        P = e_c * inv_s
+        r = s_others * inv_s
         t_over_r = t / r if r > 0.0 else 1.0  # -> 1 as r -> 0
         rg = _power(r, g)
         other = rg * (1.0 + g * P * t_over_r)
         A = g * rg * (r * P * (2.0 - t) + (g - 1.0) * P * P * t)
+        inv_others = 1.0 / s_others if s_others > 0.0 else 0.0
         a_c = alpha[c]
         w = weight[i] if weight.size else 1.0
+        grad_row = grad[i]
+        hess_row = hess[i]
         for j in range(k):
-            e = math.exp(max(np.float64(row[j]) - zmax, -_F64_MAX))
-            p_j = e / s
-            # 1 - p_j without cancellation: only the top class can be near 1.
-            one_minus = s_not_top / s if j == top else (s - e) / s
-            if j == c:
-                gj = -rg * (r + g * P * t)
-            else:
-                gj = other * p_j
-            if policy == SURROGATE:
-                hj = rg * p_j * one_minus
-            elif policy == FISHER:
-                hj = p_j * one_minus
-            elif j == c:
-                hj = A + rg * P * (r + g * P * t)
-            else:
-                rho = e / s_others if s_others > 0.0 else 0.0
-                hj = rho * rho * A + other * p_j * one_minus
-            if policy == ABS:
-                hj = abs(hj)
-            elif policy == CLIP:
-                hj = max(hj, HESSIAN_FLOOR)
-            gj *= a_c
-            hj *= a_c
+            e = ex[j]
+            p_j = e * inv_s
+            one_minus = (s - e) * inv_s
+            rho = e * inv_others
+            h = _softmax_policy(rho * rho * A + other * p_j * one_minus, rg, p_j, one_minus,
+                                policy)
+            gj = a_c * (other * p_j)
+            hj = a_c * h
             if round21:
                 gj = _round_21_bits(gj)
                 hj = _round_21_bits(hj)
-            grad[i, j] = w * gj
-            hess[i, j] = w * hj
+            grad_row[j] = w * gj
+            hess_row[j] = w * hj
+        if top != c:  # 1 - p_top may be near 0: from the sum of the others
+            e = ex[top]
+            p_j = e * inv_s
+            one_minus = s_not_top * inv_s
+            rho = e * inv_others
+            h = a_c * _softmax_policy(rho * rho * A + other * p_j * one_minus, rg, p_j,
+                                      one_minus, policy)
+            hess_row[top] = w * (_round_21_bits(h) if round21 else h)
+        one_minus = s_not_top * inv_s if c == top else (s - e_c) * inv_s
+        gj = a_c * (-rg * (r + g * P * t))
+        hj = a_c * _softmax_policy(A + rg * P * (r + g * P * t), rg, P, one_minus, policy)
+        if round21:
+            gj = _round_21_bits(gj)
+            hj = _round_21_bits(hj)
+        grad_row[c] = w * gj
+        hess_row[c] = w * hj

@@ -191,8 +191,15 @@ def binary_focal_grad_hess(y_true, margin, *, gamma, alpha_pos, alpha_neg,
     dtype = z.dtype if dtype is None else dtype
     grad = np.empty(z2.shape, dtype=dtype)
     hess = np.empty(z2.shape, dtype=dtype)
-    _run(_kernels().binary_grad_hess, *z2.shape, y2, z2, *params, weight, policy, round21,
-         grad, hess)
+    if round21 and z2.shape[1] == 1:
+        # The boosters' per-round call: SIMD kernel on 1-D views.
+        gamma, alpha_pos, alpha_neg = (float(v[0]) for v in params)
+        _run(_kernels().binary_grad_hess_booster, z2.shape[0], 1, y2.reshape(-1),
+             z2.reshape(-1), gamma, alpha_pos, alpha_neg, weight, policy,
+             grad.reshape(-1), hess.reshape(-1))
+    else:
+        _run(_kernels().binary_grad_hess, *z2.shape, y2, z2, *params, weight, policy,
+             round21, grad, hess)
     return grad.reshape(z.shape), hess.reshape(z.shape)
 
 
