@@ -50,10 +50,10 @@ CHUNK = 1000  # two partitions
 SAME_MODEL_ATOL = 1e-6
 # Label totals summed partition by partition instead of row by row.
 SUM_ORDER_RTOL = 1e-12
-# The starting margin minimises a smooth function of those totals: near its
-# minimum the loss changes with the square of the margin, so totals that
-# differ in the last bits move the minimiser by up to ~sqrt(2^-52) = 1.5e-8.
-INIT_ATOL = 1e-7
+# The starting margin is the zero of the loss's derivative, found by
+# bisection to adjacent floats: totals that differ in their last bits move
+# it by a few ulp of values of order 1 (softmax: L-BFGS-B, also ~1e-15).
+INIT_ATOL = 1e-12
 
 
 @pytest.fixture(scope="module")
