@@ -99,18 +99,6 @@ def _power(base, gamma):
     return base**gamma
 
 
-@njit(cache=True, inline="always")
-def _round_21_bits(value):
-    """``value`` rounded to 21 significant bits (see objective._booster_grad_hess).
-
-    Veltkamp's splitting with factor 2^32 + 1 keeps the high 53 - 32 = 21
-    bits, rounded to nearest, in three IEEE operations (valid for |value| <
-    1e298; gradients and Hessians are bounded far below that).
-    """
-    c = value * 4294967297.0
-    return c - (c - value)
-
-
 # ------------------------------------------------ SIMD-friendly exp / log1p
 
 _LOG2E = 1.4426950408889634
@@ -138,6 +126,35 @@ def _bits_to_float64(typingctx, bits):
         return builder.bitcast(args[0], ir.DoubleType())
 
     return types.float64(types.int64), codegen
+
+
+@intrinsic
+def _float64_bits(typingctx, value):
+    """The IEEE bits of the float64 ``value`` as an int64 (a free, vectorisable bitcast)."""
+    if value != types.float64:
+        return None
+
+    def codegen(context, builder, signature, args):
+        return builder.bitcast(args[0], ir.IntType(64))
+
+    return types.int64(types.float64), codegen
+
+
+_HALF_LOW_32 = np.int64(1 << 31)
+_HIGH_32 = np.int64(-(1 << 32))
+
+
+@njit(cache=True, inline="always")
+def _round_21_bits(value):
+    """``value`` rounded to 21 significant bits (see objective._booster_grad_hess).
+
+    Rounds the magnitude half away from zero at bit 32 of the IEEE
+    representation: add half of the dropped part, clear it (a carry into
+    the exponent is the correct result). Integer operations only, so a
+    compiler that fuses multiply-adds (fastmath "contract", used by the SIMD
+    kernels) cannot change it, unlike Veltkamp's splitting.
+    """
+    return _bits_to_float64((_float64_bits(np.float64(value)) + _HALF_LOW_32) & _HIGH_32)
 
 
 @njit(cache=True, inline="always")
@@ -372,7 +389,10 @@ def _hard_values(positive_label, a, P, Q, S, Qg, g, policy):
 # loop is no longer vectorised.
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+# fastmath "contract" lets LLVM fuse the polynomials' multiply-adds (about
+# a quarter of the time); it never reassociates, and the 21-bit rounding is
+# done on integers, so the results stay those of the float64 formulas.
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def _hard_block_small_gamma(y, z, g, a_pos, a_neg, weight, policy, grad, hess):
     """Rows with labels 0/1 and gamma in {0, 1, 2}: Q^g by products."""
     for i in range(z.shape[0]):
@@ -384,7 +404,7 @@ def _hard_block_small_gamma(y, z, g, a_pos, a_neg, weight, policy, grad, hess):
         hess[i] = w * h
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
 def _hard_block_any_gamma(y, z, g, a_pos, a_neg, weight, policy, grad, hess):
     """Rows with labels 0/1, any gamma: Q^g = exp(-g softplus(t))."""
     for i in range(z.shape[0]):
@@ -430,14 +450,36 @@ def binary_grad_hess_booster(start, stop, y, z, gamma, a_pos, a_neg, weight, pol
 # --------------------------------------------------------------- softmax
 
 
+@njit(cache=True, error_model="numpy", fastmath={"contract"})
+def _exps_of_padded(d, ex):
+    """ex[j] = exp(-d[j]) for d >= 0 by the polynomial exp, over a length that is a multiple of 8.
+
+    A function of its own (Numba's inlining would keep the loop scalar) over
+    a padded length (no scalar remainder loop): one or two vector
+    iterations per row instead of k calls to the C library's exp.
+    """
+    for j in range(d.shape[0]):
+        ex[j] = _exp_neg_or_zero(d[j])
+
+
 @njit(cache=True, inline="always")
-def _softmax_row_terms(c, z, ex):
+def _softmax_scratch(k):
+    """Per-call buffers of _softmax_row_terms: exponentials and shifted margins, padded."""
+    padded = (k + 7) // 8 * 8
+    return np.empty(padded), np.zeros(padded)
+
+
+@njit(cache=True, inline="always")
+def _softmax_row_terms(c, z, ex, shifted, fast):
     """Shifted-exponential sums of one row: what every softmax term needs.
 
     Returns (zmax, top, e_c, s_others, s_not_top, t): the largest margin and
     its index, exp(z_c - zmax), the sum over the other classes, the sum over
     all classes but the top one, and t = -log p_c. The shifted exponentials
-    exp(z_j - zmax) are left in ``ex`` (length k) for the caller to reuse.
+    exp(z_j - zmax) are left in ``ex`` for the caller to reuse. ``fast``
+    (the boosters' 21-bit path) takes them from the vectorised polynomial,
+    which flushes those below float64's smallest normal to 0; otherwise
+    from the C library, subnormals included.
     """
     k = z.shape[0]
     zmax = np.float64(z[0])  # float64 differences: float32 margins may differ by > f32 max
@@ -446,14 +488,20 @@ def _softmax_row_terms(c, z, ex):
         if z[j] > zmax:
             zmax = np.float64(z[j])
             top = j
+    if fast:
+        for j in range(k):
+            shifted[j] = zmax - np.float64(z[j])  # inf (margins far apart) gives 0
+        _exps_of_padded(shifted, ex)
+    else:
+        for j in range(k):
+            # Margins more than the float64 range apart overflow the difference;
+            # the clamp keeps -log p_c finite (its exact value is not representable).
+            ex[j] = math.exp(max(np.float64(z[j]) - zmax, -_F64_MAX))
     s_others = 0.0
     s_not_top = 0.0
     e_c = 0.0
     for j in range(k):
-        # Margins more than the float64 range apart overflow the difference;
-        # the clamp keeps -log p_c finite (its exact value is not representable).
-        e = math.exp(max(np.float64(z[j]) - zmax, -_F64_MAX))
-        ex[j] = e
+        e = ex[j]
         if j == c:
             e_c = e
         else:
@@ -469,29 +517,29 @@ def _softmax_row_terms(c, z, ex):
 
 
 @njit(cache=True, inline="always")
-def _softmax_loss(c, z, g, a_c, ex):
-    _, _, e_c, s_others, _, t = _softmax_row_terms(c, z, ex)
+def _softmax_loss(c, z, g, a_c, ex, shifted):
+    _, _, e_c, s_others, _, t = _softmax_row_terms(c, z, ex, shifted, False)
     r = s_others / (e_c + s_others)
     return a_c * _power(r, g) * t
 
 
 @njit(cache=True, nogil=True)
 def softmax_loss(start, stop, labels, z, gamma, alpha, weight, out):
-    ex = np.empty(z.shape[1])
+    ex, shifted = _softmax_scratch(z.shape[1])
     for i in range(start, stop):
         w = weight[i] if weight.size else 1.0
         c = labels[i]
-        out[i] = w * _softmax_loss(c, z[i], gamma, alpha[c], ex)
+        out[i] = w * _softmax_loss(c, z[i], gamma, alpha[c], ex, shifted)
 
 
 @njit(cache=True, nogil=True)
 def softmax_loss_sum(start, stop, labels, z, gamma, alpha, weight):
-    ex = np.empty(z.shape[1])
+    ex, shifted = _softmax_scratch(z.shape[1])
     total = 0.0
     for i in range(start, stop):
         w = weight[i] if weight.size else 1.0
         c = labels[i]
-        total += w * _softmax_loss(c, z[i], gamma, alpha[c], ex)
+        total += w * _softmax_loss(c, z[i], gamma, alpha[c], ex, shifted)
     return total
 
 
@@ -529,11 +577,12 @@ def softmax_grad_hess(start, stop, labels, z, gamma, alpha, weight, policy, roun
     """
     k = z.shape[1]
     g = gamma
-    ex = np.empty(k)
+    ex, shifted = _softmax_scratch(k)
     for i in range(start, stop):
         row = z[i]
         c = labels[i]
-        zmax, top, e_c, s_others, s_not_top, t = _softmax_row_terms(c, row, ex)
+        zmax, top, e_c, s_others, s_not_top, t = _softmax_row_terms(c, row, ex, shifted,
+                                                                    round21)
         s = e_c + s_others
         inv_s = 1.0 / s
         P = e_c * inv_s

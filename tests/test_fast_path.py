@@ -119,6 +119,28 @@ def test_polynomial_exp_and_log1p_are_within_two_ulp():
     np.testing.assert_array_equal(_exp_neg_vector(np.array([708.5, 1e308, np.inf])), 0.0)
 
 
+def test_21_bit_rounding_keeps_21_significant_bits_to_nearest(rng):
+    """What makes w * g exact in float32 for small integer weights (sample-weight contract)."""
+    from numba import njit
+
+    from focal_gbm import _kernels
+
+    @njit
+    def run(values):
+        return np.array([_kernels._round_21_bits(v) for v in values])
+
+    values = np.concatenate([rng.normal(size=10_000) * 10.0 ** rng.integers(-30, 30, 10_000),
+                             [0.0, -0.0, 1.0, 1.0 + 2.0 ** -21, -(1.0 + 2.0 ** -21)]])
+    rounded = run(values)
+    bits = rounded.view(np.int64)
+    assert np.all(bits & 0xFFFFFFFF == 0)  # 53 - 32 = 21 significant bits
+    # to nearest: within half a 21-bit ulp (2^-21 relative), and idempotent
+    assert np.all(np.abs(rounded - values) <= 2.0 ** -21 * np.abs(values))
+    np.testing.assert_array_equal(run(rounded), rounded)
+    # a tie goes away from zero
+    assert rounded[-2] == 1.0 + 2.0 ** -20 and rounded[-1] == -(1.0 + 2.0 ** -20)
+
+
 def _exp_neg_vector(a):
     from numba import njit
 
