@@ -117,17 +117,20 @@ class _FocalObjective:
         self.hessian = hessian
         self._fitted_alpha = None
         self._data_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._array_cache = None
 
     # ------------------------------------------------------------------ state
     def __getstate__(self):
         state = self.__dict__.copy()
         # Cached booster data is neither picklable nor meaningful elsewhere.
         del state["_data_cache"]
+        state["_array_cache"] = None
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._data_cache = weakref.WeakKeyDictionary()
+        self._array_cache = None
 
     def __repr__(self) -> str:
         def show(v):
@@ -261,10 +264,28 @@ class _FocalObjective:
             margin = np.asarray(predt_or_y_true)
             y, w = self._from_data(data_or_y_pred, margin, training=True)
         else:
-            margin = np.asarray(data_or_y_pred)
+            margin = check_margin(data_or_y_pred)
             y_true = self._align_labels(np.asarray(predt_or_y_true), margin)
-            y, margin, w = self._checked(y_true, margin, sample_weight)
+            y, w = self._from_arrays(y_true, sample_weight)
+            self._check_shapes(y, margin)
         return self._booster_grad_hess(y, margin, w)
+
+    def _from_arrays(self, y_true: NDArray, sample_weight):
+        """Validated labels and weights of the scikit-learn wrappers' convention.
+
+        XGBClassifier hands over fresh copies of the same labels (and
+        weights) every round: compared with the last validated ones (one
+        pass, no conversion), they are validated and converted again only
+        when they changed.
+        """
+        cached = self._array_cache
+        if cached is not None and _same_values(y_true, cached[0]) and (
+                _same_values(sample_weight, cached[1])):
+            return cached
+        y = self._check_labels(y_true)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        self._array_cache = (y, w)
+        return y, w
 
     @staticmethod
     def _align_labels(y: NDArray, margin: NDArray) -> NDArray:
@@ -641,6 +662,15 @@ def margin_repeat(init_score, like) -> NDArray[np.float64]:
     if init_score.ndim == 0:
         return np.full(n_rows, float(init_score))
     return np.tile(init_score, (n_rows, 1))
+
+
+def _same_values(new, validated) -> bool:
+    """Whether ``new`` holds exactly the values of the ``validated`` array (or both are None)."""
+    if new is None or validated is None:
+        return new is None and validated is None
+    new = np.asarray(new)
+    # == compares float32 with its exact float64 conversion; NaN never equals.
+    return new.shape == validated.shape and bool(np.all(new == validated))
 
 
 def _xgboost_world_size() -> int:

@@ -181,3 +181,26 @@ def test_float32_margins_give_float32_derivatives(rng):
     z = rng.normal(size=10).astype(np.float32)
     grad, hess = FocalLoss()(np.zeros(10), z)
     assert grad.dtype == hess.dtype == np.float32
+
+
+def test_wrapper_convention_revalidates_only_changed_labels_and_weights(rng):
+    """The labels of the last call are reused only while they are the same values."""
+    loss = FocalLoss(gamma=2.0, alpha=0.25)
+    y = (rng.random(1000) < 0.2).astype(np.float32)  # what XGBClassifier hands over
+    w = rng.uniform(0.5, 2.0, size=1000).astype(np.float32)
+    z = rng.normal(size=1000).astype(np.float32)
+    first = loss(y.copy(), z, w.copy())
+    np.testing.assert_array_equal(loss(y.copy(), z, w.copy())[0], first[0])  # fresh copies
+    # new labels, weights or a dropped weight of the same shape are seen
+    flipped = y.copy()
+    flipped[0] = 1.0 - flipped[0]
+    for args in ((flipped, z, w), (y, z, 2 * w), (y, z, None)):
+        expected = FocalLoss(gamma=2.0, alpha=0.25).grad_hess(*args)[0]
+        np.testing.assert_allclose(loss(*args)[0], expected, rtol=6e-7)
+    # and invalid labels still raise after valid ones were cached
+    bad = y.copy()
+    bad[3] = np.nan
+    with pytest.raises(ValueError, match="y_true contains NaN"):
+        loss(bad, z, w)
+    with pytest.raises(ValueError, match="margin must be finite"):
+        loss(y, np.full_like(z, np.inf), w)
