@@ -39,7 +39,34 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 
+from focal_gbm import FocalLoss, SoftmaxFocalLoss  # noqa: E402
+
 THREADS = 2
+
+
+class _Timed:
+    """Adds up the seconds spent inside the objective's calls (the booster's callback).
+
+    The total lives on the class: lightgbm.train deep-copies its params, and
+    with them the objective.
+    """
+
+    seconds = [0.0]
+
+    def __call__(self, *args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            _Timed.seconds[0] += time.perf_counter() - start
+
+
+class TimedFocalLoss(_Timed, FocalLoss):
+    pass
+
+
+class TimedSoftmaxFocalLoss(_Timed, SoftmaxFocalLoss):
+    pass
 
 
 def make_data(n_rows: int, n_classes: int = 2, seed: int = 0):
@@ -100,13 +127,13 @@ def throughput(sizes, repeats):
 def xgb_runs(X, y, n_classes, rounds):
     import xgboost as xgb
 
-    from focal_gbm import FocalLoss, SoftmaxFocalLoss, xgboost_train
+    from focal_gbm import xgboost_train
 
     dtrain = xgb.DMatrix(X, label=y, nthread=THREADS)
     params = {"tree_method": "hist", "max_depth": 6, "eta": 0.1, "nthread": THREADS}
     if n_classes == 2:
         builtin = {**params, "objective": "binary:logistic"}
-        focal = FocalLoss(gamma=2.0)
+        focal = TimedFocalLoss(gamma=2.0)
         p0 = np.full(len(y), y.mean())
         floor_grad = (p0 - y).astype(np.float32)
         floor_hess = (p0 * (1 - p0)).astype(np.float32)
@@ -114,11 +141,15 @@ def xgb_runs(X, y, n_classes, rounds):
         def run_focal():
             xgboost_train(params, dtrain, rounds, objective=focal)
 
+        def run_gamma0():  # log loss through the same path: the built-in's model
+            xgboost_train(params, dtrain, rounds, objective=FocalLoss(gamma=0.0))
+
         def run_floor():
             xgb.train(builtin, dtrain, rounds, obj=lambda predt, d: (floor_grad, floor_hess))
     else:
+        run_gamma0 = None
         builtin = {**params, "objective": "multi:softprob", "num_class": n_classes}
-        focal = SoftmaxFocalLoss(gamma=2.0)
+        focal = TimedSoftmaxFocalLoss(gamma=2.0)
         z0 = focal.init_score(y.astype(np.int64), n_classes=n_classes)
         dtrain.set_base_margin(np.tile(z0, (len(y), 1)))
         onehot = np.eye(n_classes, dtype=np.float32)[y.astype(np.int64)]
@@ -137,19 +168,25 @@ def xgb_runs(X, y, n_classes, rounds):
     def run_builtin():
         xgb.train(builtin, dtrain, rounds)
 
-    return run_builtin, run_focal, run_floor
+    def run_alone():  # the objective's calls of one training, outside training
+        margins = np.zeros((len(y), n_classes) if n_classes > 2 else len(y), np.float32)
+        for _ in range(rounds):
+            focal(margins, dtrain)
+
+    return run_builtin, run_focal, run_floor, focal, run_alone, run_gamma0
 
 
 def lgb_runs(X, y, n_classes, rounds):
     import lightgbm as lgb
 
-    from focal_gbm import FocalLoss, SoftmaxFocalLoss, lightgbm_train
+    from focal_gbm import lightgbm_train
 
     params = {"num_leaves": 63, "learning_rate": 0.1, "num_threads": THREADS, "verbose": -1}
     dataset = lgb.Dataset(X, y, params={"verbose": -1, "num_threads": THREADS}, free_raw_data=False)
     dataset.construct()
     if n_classes == 2:
-        focal = FocalLoss(gamma=2.0)
+        focal = TimedFocalLoss(gamma=2.0)
+        train_set = dataset
         p0 = np.full(len(y), y.mean())
         floor_grad, floor_hess = p0 - y, p0 * (1 - p0)
 
@@ -159,17 +196,22 @@ def lgb_runs(X, y, n_classes, rounds):
         def run_focal():
             lightgbm_train(params, dataset, rounds, objective=focal)
 
+        def run_gamma0():  # log loss through the same path: the built-in's model
+            lightgbm_train(params, dataset, rounds, objective=FocalLoss(gamma=0.0))
+
         def run_floor():
             lgb.train({**params, "objective": lambda preds, d: (floor_grad, floor_hess),
                        "metric": "None"}, dataset, rounds)
     else:
-        focal = SoftmaxFocalLoss(gamma=2.0)
+        focal = TimedSoftmaxFocalLoss(gamma=2.0)
+        run_gamma0 = None
         labels = y.astype(np.int64)
         z0 = focal.init_score(labels, n_classes=n_classes)
         focal_set = lgb.Dataset(X, y, init_score=np.tile(z0, (len(y), 1)),
                                 params={"verbose": -1, "num_threads": THREADS},
                                 free_raw_data=False)
         focal_set.construct()
+        train_set = focal_set
         onehot = np.eye(n_classes)[labels]
         share = onehot.mean(axis=0)
         floor_grad = share - onehot
@@ -185,7 +227,14 @@ def lgb_runs(X, y, n_classes, rounds):
         def run_floor():
             lgb.train({**multi, "objective": lambda preds, d: (floor_grad, floor_hess),
                        "metric": "None"}, dataset, rounds)
-    return run_builtin, run_focal, run_floor
+
+    def run_alone():  # the objective's calls of one training, outside training
+        margins = np.zeros(len(y) * n_classes if n_classes > 2 else len(y))
+        margins = margins.reshape(len(y), -1) if n_classes > 2 else margins
+        for _ in range(rounds):
+            focal(margins, train_set)
+
+    return run_builtin, run_focal, run_floor, focal, run_alone, run_gamma0
 
 
 def training(cases, repeats):
@@ -193,19 +242,27 @@ def training(cases, repeats):
     for label, n_rows, n_classes, rounds in cases:
         X, y = make_data(n_rows, n_classes)
         for booster, make in (("XGBoost", xgb_runs), ("LightGBM", lgb_runs)):
-            run_builtin, run_focal, run_floor = make(X, y, n_classes, rounds)
+            (run_builtin, run_focal, run_floor, focal, run_alone,
+             run_gamma0) = make(X, y, n_classes, rounds)
             run_focal()  # compile the kernels and warm caches outside the timing
-            times = {"builtin": [], "focal": [], "floor": []}
-            for _ in range(repeats):  # interleaved, so drift hits all three alike
-                for name, fn in (("builtin", run_builtin), ("focal", run_focal),
-                                 ("floor", run_floor)):
+            runs = [("builtin", run_builtin), ("focal", run_focal), ("floor", run_floor),
+                    ("alone", run_alone)] + ([("gamma0", run_gamma0)] if run_gamma0 else [])
+            times = {name: [] for name, _ in runs}
+            times["inside"] = []
+            for _ in range(repeats):  # interleaved, so drift hits all alike
+                for name, fn in runs:
+                    _Timed.seconds[0] = 0.0
                     start = time.perf_counter()
                     fn()
                     times[name].append(time.perf_counter() - start)
-            med = {k: float(np.median(v)) for k, v in times.items()}
+                    if name == "focal":
+                        times["inside"].append(_Timed.seconds[0])
+            med = {k: float(np.median(v)) if v else float("nan") for k, v in times.items()}
             rows.append([label, booster, f"{n_rows:.0e}", rounds, med["builtin"], med["focal"],
                          med["floor"], med["focal"] / med["builtin"],
-                         med["floor"] / med["builtin"]])
+                         med["floor"] / med["builtin"],
+                         med.get("gamma0", float("nan")) / med["builtin"],
+                         med["inside"], med["alone"]])
             print(f"{label} {booster} n={n_rows:.0e}: built-in {med['builtin']:.2f}s "
                   f"focal {med['focal']:.2f}s floor {med['floor']:.2f}s "
                   f"ratio {med['focal'] / med['builtin']:.3f}", flush=True)
@@ -299,8 +356,22 @@ def render(throughput_rows, training_rows, memory_rows, repeats, seconds) -> str
         "Python objective pays for the round trip and the copies of margins and "
         "gradients, with no arithmetic at all.",
         "",
+        "`gamma=0`: FocalLoss(gamma=0), i.e. log loss, through the same path as "
+        "focal loss (binary only): it trains the built-in objective's model, so its "
+        "ratio is the whole cost of computing the objective in Python, round trip "
+        "included; focal loss (gamma=2) also grows other trees, which take their "
+        "own time. The `floor` objective's constant gradients grow other trees "
+        "too, so `floor / built-in` is only indicative.",
+        "",
+        "`objective s`: time spent inside FocalLoss's calls during the focal run; "
+        "`alone s`: the same calls on the same data outside training. The "
+        "difference is contention: after each parallel region the booster's "
+        "OpenMP threads keep spinning for several milliseconds (libgomp's "
+        "default wait policy), on the cores the objective then runs on.",
+        "",
         fmt(["task", "booster", "rows", "rounds", "built-in s", "focal s", "floor s",
-             "focal / built-in", "floor / built-in"], training_rows),
+             "focal / built-in", "floor / built-in", "gamma=0 / built-in", "objective s",
+             "alone s"], training_rows),
         "",
         "### Peak memory (peak RSS, VmHWM, of a fresh process per run; MiB)",
         "",
