@@ -267,7 +267,12 @@ def _hard_grad_hess(t, g, a, policy):
     general formula, which evaluates both classes' parts.
     """
     P, Q, S = _true_class_terms(t)
-    Qg = _power(Q, g)
+    return _hard_derivatives(P, Q, S, _power(Q, g), g, a, policy)
+
+
+@njit(cache=True, inline="always")
+def _hard_derivatives(P, Q, S, Qg, g, a, policy):
+    """d/dt and d2/dt2 of a Q^g S from P = sigmoid(t), Q = 1 - P, S = -log P, Qg = Q^g."""
     PS = P * S
     grad = -a * Qg * (Q + g * PS)
     if policy == SURROGATE:
@@ -366,18 +371,7 @@ def _hard_terms(y, z, a_pos, a_neg):
 @njit(cache=True, inline="always")
 def _hard_values(positive_label, a, P, Q, S, Qg, g, policy):
     """_hard_grad_hess from its terms, each rounded to 21 bits (unweighted)."""
-    PS = P * S
-    gr = -a * Qg * (Q + g * PS)
-    if policy == SURROGATE:
-        h = a * Qg * (P * Q)
-    elif policy == FISHER:
-        h = a * (P * Q)
-    else:
-        h = a * Qg * (Q * ((2.0 * g + 1.0) * P - g * PS) + g * g * P * PS)
-        if policy == ABS:
-            h = abs(h)
-        elif policy == CLIP:
-            h = max(h, HESSIAN_FLOOR * a)
+    gr, h = _hard_derivatives(P, Q, S, Qg, g, a, policy)
     gr = gr if positive_label else -gr
     return _round_21_bits(gr), _round_21_bits(h)
 
