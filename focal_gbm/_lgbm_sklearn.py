@@ -15,7 +15,6 @@ from ._sklearn import (
     SklearnMetric,
     booster_defaults,
     make_init,
-    margin_repeat,
 )
 
 # A line of its own in the model text, before LightGBM's trailing
@@ -58,10 +57,9 @@ class FocalLGBMClassifier(FocalClassifierBase):
 
     __init__ = make_init(booster_defaults(lgb.LGBMClassifier, exclude=("objective",)), _DOC)
 
-    # What the Dask estimator swaps: the wrapper that trains, how a starting
-    # margin is repeated for every row, and how its booster is read back.
+    # What the Dask estimator swaps: the wrapper that trains and how its
+    # booster is read back.
     _wrapper_class = lgb.LGBMClassifier
-    _repeat_margin = staticmethod(margin_repeat)
 
     @staticmethod
     def _trained_booster(model):

@@ -31,8 +31,6 @@ from . import _loss
 from ._validation import check_alpha, check_gamma
 from .objective import DEFAULT_HESSIAN, FocalLoss, SoftmaxFocalLoss, margin_repeat
 
-__all__ = ["FocalClassifierBase", "SklearnMetric", "margin_repeat"]  # margin_repeat: re-export
-
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data as _sk_validate_data
 
@@ -167,6 +165,9 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         for key in [k for k in params if k not in valid]:
             self._extra_params[key] = params.pop(key)
         return super().set_params(**params)
+
+    # How a starting margin is repeated for every row (Dask: partition-wise).
+    _repeat_margin = staticmethod(margin_repeat)
 
     def _new_wrapper(self, params: dict, **fixed):
         """The booster's scikit-learn (or Dask) wrapper that trains the model."""

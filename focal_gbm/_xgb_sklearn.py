@@ -10,7 +10,6 @@ from ._sklearn import (
     SklearnMetric,
     booster_defaults,
     make_init,
-    margin_repeat,
 )
 from ._xgb import base_score
 
@@ -47,10 +46,7 @@ class FocalXGBClassifier(FocalClassifierBase):
         booster_defaults(xgb.XGBClassifier, exclude=("objective", "eval_metric")), _DOC
     )
 
-    # What the Dask estimator swaps: the wrapper that trains and how a
-    # starting margin is repeated for every row of the data.
-    _wrapper_class = xgb.XGBClassifier
-    _repeat_margin = staticmethod(margin_repeat)
+    _wrapper_class = xgb.XGBClassifier  # the Dask estimator swaps it
 
     def _fit_booster(self, X, y, sample_weight, evals, fit_params):
         params = self._booster_params()
