@@ -10,6 +10,7 @@ estimators ``FocalXGBClassifier`` and ``FocalLGBMClassifier`` are loaded on
 first access (and so are not part of ``from focal_gbm import *``).
 """
 
+from ._cache import clear_kernel_cache, kernel_cache_dir
 from ._lazy import lazy_getattr
 from ._lgbm import add_init_score, lightgbm_train
 from ._xgb import base_score, xgboost_train
@@ -44,6 +45,8 @@ __all__ = [
     "__version__",
     "add_init_score",
     "base_score",
+    "clear_kernel_cache",
+    "kernel_cache_dir",
     "lightgbm_train",
     "xgboost_train",
 ]

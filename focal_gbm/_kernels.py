@@ -6,9 +6,9 @@ functions in ``_loss.py`` prepare arrays and call these. Notation as in
 ``s1 = -log p``, ``s0 = -log q``, all formed from ``z`` without rounding
 ``p`` first.
 
-Numba compiles each function on first use and caches the machine code next
-to this file (``cache=True``), so only the first run on a machine pays for
-compilation. This module is imported lazily: ``import focal_gbm`` does not
+Numba compiles each function on first use and caches the machine code in a
+per-user folder (``_cache.py`` says where, and why not next to this file), so
+only the first run on a machine pays for compilation. This module is imported lazily: ``import focal_gbm`` does not
 import numba.
 
 Each kernel processes the rows ``start:stop`` and releases the GIL
@@ -32,8 +32,10 @@ import math
 
 import numpy as np
 from llvmlite import ir
-from numba import njit, types
+from numba import types
 from numba.extending import intrinsic
+
+from ._cache import jit
 
 EXACT, CLIP, ABS, SURROGATE, FISHER = 0, 1, 2, 3, 4
 POLICY_CODES = {"exact": EXACT, "clip": CLIP, "abs": ABS, "surrogate": SURROGATE,
@@ -42,7 +44,7 @@ HESSIAN_FLOOR = 1e-6
 _F64_MAX = np.finfo(np.float64).max
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _softplus_parts(z):
     """``(e, 1 / (1 + e), log1p(e))`` with ``e = exp(-|z|)`` in (0, 1].
 
@@ -58,7 +60,7 @@ def _softplus_parts(z):
     return a, e, inv, math.log(u) - ((u - 1.0) - e) * inv
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _sigmoid_terms(z):
     """p, q, -log p, -log q, each to about an ulp, for any finite z.
 
@@ -76,7 +78,7 @@ def _sigmoid_terms(z):
     return p, q, s1, s0
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _true_class_terms(t):
     """P = sigmoid(t), Q = 1 - P and S = -log P: one side of _sigmoid_terms."""
     a, e, inv, log_d = _softplus_parts(t)
@@ -87,7 +89,7 @@ def _true_class_terms(t):
     return P, Q, S
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _power(base, gamma):
     # Products for the common integer gammas: exact, and faster than pow.
     if gamma == 0.0:
@@ -144,7 +146,7 @@ _HALF_LOW_32 = np.int64(1 << 31)
 _HIGH_32 = np.int64(-(1 << 32))
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _round_21_bits(value):
     """``value`` rounded to 21 significant bits (see objective._booster_grad_hess).
 
@@ -157,7 +159,7 @@ def _round_21_bits(value):
     return _bits_to_float64((_float64_bits(np.float64(value)) + _HALF_LOW_32) & _HIGH_32)
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _exp_neg(a):
     """exp(-a) for 0 <= a <= _EXP_ARG_MAX, within an ulp, without a branch or a libm call.
 
@@ -183,14 +185,14 @@ def _exp_neg(a):
     return p * _bits_to_float64((np.int64(1023) - np.int64(k)) << 52)
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _exp_neg_or_zero(a):
     """exp(-a) for any a >= 0; 0 where it is below float64's smallest normal."""
     e = _exp_neg(min(a, _EXP_ARG_MAX))
     return e if a <= _EXP_ARG_MAX else 0.0
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _log1p_unit(e):
     """log1p(e) for 0 <= e <= 1 within 2 ulp: 2 atanh(s), s = e / (2 + e) <= 1/3."""
     s = e / (2.0 + e)
@@ -217,7 +219,7 @@ def _log1p_unit(e):
 # ---------------------------------------------------------------- binary
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _binary_loss(y, z, g, a_pos, a_neg):
     p, q, s1, s0 = _sigmoid_terms(z)
     loss = 0.0
@@ -228,7 +230,7 @@ def _binary_loss(y, z, g, a_pos, a_neg):
     return loss
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _binary_grad_hess(y, z, g, a_pos, a_neg, policy):
     p, q, s1, s0 = _sigmoid_terms(z)
     # Hard labels (the common case) skip the other class's pow entirely.
@@ -258,7 +260,7 @@ def _binary_grad_hess(y, z, g, a_pos, a_neg, policy):
     return grad, hess
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _hard_grad_hess(t, g, a, policy):
     """Derivatives, with respect to t, of a Q^g S at t = +-z: the hard-label case.
 
@@ -270,7 +272,7 @@ def _hard_grad_hess(t, g, a, policy):
     return _hard_derivatives(P, Q, S, _power(Q, g), g, a, policy)
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _hard_derivatives(P, Q, S, Qg, g, a, policy):
     """d/dt and d2/dt2 of a Q^g S from P = sigmoid(t), Q = 1 - P, S = -log P, Qg = Q^g."""
     PS = P * S
@@ -288,7 +290,7 @@ def _hard_derivatives(P, Q, S, Qg, g, a, policy):
     return grad, hess
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _element_grad_hess(y, z, g, a_pos, a_neg, policy):
     """Gradient and Hessian of one element, hard labels by the shorter formula."""
     if y == 1.0:
@@ -299,7 +301,7 @@ def _element_grad_hess(y, z, g, a_pos, a_neg, policy):
     return _binary_grad_hess(y, z, g, a_pos, a_neg, policy)
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def binary_loss(start, stop, y, z, gamma, a_pos, a_neg, weight, out):
     """Per-element loss into ``out``; 2-D (n, k) arrays, (k,) parameters, (n,) or (0,) weight."""
     k = z.shape[1]
@@ -309,7 +311,7 @@ def binary_loss(start, stop, y, z, gamma, a_pos, a_neg, weight, out):
             out[i, j] = w * _binary_loss(y[i, j], z[i, j], gamma[j], a_pos[j], a_neg[j])
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def binary_loss_sum(start, stop, y, z, gamma, a_pos, a_neg, weight):
     """Sum of the weighted per-element loss, without a per-element array."""
     k = z.shape[1]
@@ -323,7 +325,7 @@ def binary_loss_sum(start, stop, y, z, gamma, a_pos, a_neg, weight):
     return total
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def binary_grad_hess(start, stop, y, z, gamma, a_pos, a_neg, weight, policy, round21,
                      grad, hess):
     """Weighted gradient and Hessian into ``grad`` / ``hess`` (float32 or float64).
@@ -349,7 +351,7 @@ def binary_grad_hess(start, stop, y, z, gamma, a_pos, a_neg, weight, policy, rou
 _BLOCK = 512
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _hard_terms(y, z, a_pos, a_neg):
     """Label sign, class weight, t = +-z, P, Q, S, log1p(exp(-|t|)) for a 0/1 label."""
     positive_label = y == 1.0
@@ -368,7 +370,7 @@ def _hard_terms(y, z, a_pos, a_neg):
     return positive_label, a, P, Q, S, softplus_t
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _hard_values(positive_label, a, P, Q, S, Qg, g, policy):
     """_hard_grad_hess from its terms, each rounded to 21 bits (unweighted)."""
     gr, h = _hard_derivatives(P, Q, S, Qg, g, a, policy)
@@ -386,7 +388,7 @@ def _hard_values(positive_label, a, P, Q, S, Qg, g, policy):
 # fastmath "contract" lets LLVM fuse the polynomials' multiply-adds (about
 # a quarter of the time); it never reassociates, and the 21-bit rounding is
 # done on integers, so the results stay those of the float64 formulas.
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+@jit(nogil=True, error_model="numpy", fastmath={"contract"})
 def _hard_block_small_gamma(y, z, g, a_pos, a_neg, weight, policy, grad, hess):
     """Rows with labels 0/1 and gamma in {0, 1, 2}: Q^g by products."""
     for i in range(z.shape[0]):
@@ -398,7 +400,7 @@ def _hard_block_small_gamma(y, z, g, a_pos, a_neg, weight, policy, grad, hess):
         hess[i] = w * h
 
 
-@njit(cache=True, nogil=True, error_model="numpy", fastmath={"contract"})
+@jit(nogil=True, error_model="numpy", fastmath={"contract"})
 def _hard_block_any_gamma(y, z, g, a_pos, a_neg, weight, policy, grad, hess):
     """Rows with labels 0/1, any gamma: Q^g = exp(-g softplus(t))."""
     for i in range(z.shape[0]):
@@ -410,7 +412,7 @@ def _hard_block_any_gamma(y, z, g, a_pos, a_neg, weight, policy, grad, hess):
         hess[i] = w * h
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@jit(nogil=True, error_model="numpy")
 def binary_grad_hess_booster(start, stop, y, z, gamma, a_pos, a_neg, weight, policy,
                              grad, hess):
     """binary_grad_hess with round21 for one column (1-D arrays): the boosters' call.
@@ -444,7 +446,7 @@ def binary_grad_hess_booster(start, stop, y, z, gamma, a_pos, a_neg, weight, pol
 # --------------------------------------------------------------- softmax
 
 
-@njit(cache=True, error_model="numpy", fastmath={"contract"})
+@jit(error_model="numpy", fastmath={"contract"})
 def _exps_of_padded(d, ex):
     """ex[j] = exp(-d[j]) for d >= 0 by the polynomial exp, over a length that is a multiple of 8.
 
@@ -456,14 +458,14 @@ def _exps_of_padded(d, ex):
         ex[j] = _exp_neg_or_zero(d[j])
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _softmax_scratch(k):
     """Per-call buffers of _softmax_row_terms: exponentials and shifted margins, padded."""
     padded = (k + 7) // 8 * 8
     return np.empty(padded), np.zeros(padded)
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _softmax_row_terms(c, z, ex, shifted, fast):
     """Shifted-exponential sums of one row: what every softmax term needs.
 
@@ -510,14 +512,14 @@ def _softmax_row_terms(c, z, ex, shifted, fast):
     return zmax, top, e_c, s_others, s_not_top, t
 
 
-@njit(cache=True, inline="always")
+@jit(inline="always")
 def _softmax_loss(c, z, g, a_c, ex, shifted):
     _, _, e_c, s_others, _, t = _softmax_row_terms(c, z, ex, shifted, False)
     r = s_others / (e_c + s_others)
     return a_c * _power(r, g) * t
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def softmax_loss(start, stop, labels, z, gamma, alpha, weight, out):
     ex, shifted = _softmax_scratch(z.shape[1])
     for i in range(start, stop):
@@ -526,7 +528,7 @@ def softmax_loss(start, stop, labels, z, gamma, alpha, weight, out):
         out[i] = w * _softmax_loss(c, z[i], gamma, alpha[c], ex, shifted)
 
 
-@njit(cache=True, nogil=True)
+@jit(nogil=True)
 def softmax_loss_sum(start, stop, labels, z, gamma, alpha, weight):
     ex, shifted = _softmax_scratch(z.shape[1])
     total = 0.0
@@ -537,7 +539,7 @@ def softmax_loss_sum(start, stop, labels, z, gamma, alpha, weight):
     return total
 
 
-@njit(cache=True)
+@jit()
 def _softmax_policy(h, rg, p_j, one_minus, policy):
     """The Hessian policy applied to one exact diagonal term ``h`` (before alpha).
 
@@ -555,7 +557,7 @@ def _softmax_policy(h, rg, p_j, one_minus, policy):
     return h
 
 
-@njit(cache=True, nogil=True, error_model="numpy")
+@jit(nogil=True, error_model="numpy")
 def softmax_grad_hess(start, stop, labels, z, gamma, alpha, weight, policy, round21,
                       grad, hess):
     """Gradient and Hessian diagonal of the softmax focal loss, row by row.

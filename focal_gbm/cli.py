@@ -234,7 +234,22 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--json", type=Path, metavar="FILE", help="save results as JSON")
     cmp.add_argument("--no-progress", action="store_true",
                      help="hide the progress bar (shown only on a terminal)")
+    cache = commands.add_parser(
+        "cache", help="show (or clear) the compiled-kernel cache folder",
+        description="Print the folder where focal_gbm caches its compiled kernels "
+                    "(FOCAL_GBM_CACHE_DIR, else NUMBA_CACHE_DIR, else the user cache folder).")
+    cache.add_argument("--clear", action="store_true", help="delete the cached kernels")
     return parser
+
+
+def run_cache(args) -> int:
+    from focal_gbm import clear_kernel_cache, kernel_cache_dir
+
+    if args.clear:
+        print(f"cleared {clear_kernel_cache()}")
+    else:
+        print(kernel_cache_dir())
+    return 0
 
 
 def run_compare(args) -> int:
@@ -275,12 +290,15 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return run_compare(args)
+        return run_cache(args) if args.command == "cache" else run_compare(args)
     except InputError as error:
         print(f"focal-gbm: error: {error}", file=sys.stderr)
         return 2
     except ImportError as error:
-        print(f"focal-gbm: error: {error} (pip install 'focal-gbm[all]')", file=sys.stderr)
+        # The install hint only helps when a dependency is missing, not focal_gbm itself.
+        missing = (error.name or "").split(".")[0]
+        hint = "" if missing == "focal_gbm" else " (pip install 'focal-gbm[all]')"
+        print(f"focal-gbm: error: {error}{hint}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("\nfocal-gbm: interrupted", file=sys.stderr)
