@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -69,3 +70,32 @@ def test_missing_booster_gives_an_install_hint_for_dask_estimators():
                 "focal_gbm.dask.DaskFocalLGBMClassifier\n")
     assert done.returncode != 0
     assert "pip install 'focal-gbm[dask,lightgbm]'" in done.stderr
+
+
+def test_kernels_work_and_warn_once_when_the_cache_folder_is_not_writable(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")  # a folder below a regular file cannot be created, even by root
+    code = ("import warnings, numpy as np\n"
+            "warnings.simplefilter('always')\n"
+            "from focal_gbm import FocalLoss, SoftmaxFocalLoss\n"
+            "with warnings.catch_warnings(record=True) as seen:\n"
+            "    g, _ = FocalLoss()(np.array([0., 1.]), np.array([0.5, -0.5]))\n"
+            "    s, _ = SoftmaxFocalLoss().grad_hess(np.array([1]), np.array([[0., 1.]]))\n"
+            "print(len([w for w in seen if 'kernel cache' in str(w.message)]), g.shape, s.shape)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, env={**os.environ,
+                                            "FOCAL_GBM_CACHE_DIR": str(blocker / "cache")})
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["1", "(2,)", "(1,", "2)"]
+
+
+def test_cache_command_shows_and_clears_the_folder(tmp_path, monkeypatch, capsys):
+    from focal_gbm import cli
+
+    folder = tmp_path / "kernels"
+    (folder / "sub").mkdir(parents=True)
+    monkeypatch.setenv("FOCAL_GBM_CACHE_DIR", str(folder))
+    assert cli.main(["cache"]) == 0
+    assert capsys.readouterr().out.strip() == str(folder)
+    assert cli.main(["cache", "--clear"]) == 0
+    assert not folder.exists()
