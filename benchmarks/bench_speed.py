@@ -113,8 +113,8 @@ def throughput(sizes, repeats):
         rng = np.random.default_rng(0)
         y = (rng.random(n) < 0.1).astype(np.float64)
         z = rng.normal(scale=2.0, size=n).astype(np.float32)
-        loss._booster_grad_hess(y, z, None)  # compile / warm up
-        kernel = median_time(lambda: loss._booster_grad_hess(y, z, None), repeats)
+        loss._booster_grad_hess(y, z, None, None)  # compile / warm up
+        kernel = median_time(lambda: loss._booster_grad_hess(y, z, None, None), repeats)
         with np.errstate(all="ignore"):
             naive = median_time(lambda: naive_grad_hess(y, z), repeats)
         rows.append([f"{n:.0e}", n / kernel / 1e6, n / naive / 1e6, naive / kernel])

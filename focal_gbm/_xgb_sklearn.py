@@ -12,6 +12,7 @@ from ._sklearn import (
     make_init,
 )
 from ._xgb import base_score
+from .multilabel import warn_constant_labels
 
 _ATTR = "focal_gbm"
 
@@ -55,6 +56,11 @@ class FocalXGBClassifier(FocalClassifierBase):
                 "eval_metric must be None: FocalXGBClassifier evaluates eval_set with the "
                 "focal metric; score other metrics from predict_proba"
             )
+        if self.multilabel_:
+            # Trained like the others (balanced alpha weighs its one class 0.5,
+            # its starting margin is at the bound), but said, as LightGBM's
+            # one-vs-rest and scikit-learn's OneVsRestClassifier say it.
+            warn_constant_labels(y)
         if self._single_margin:
             # base_score is stored in the model; XGBoost adds it to every margin.
             if params.get("base_score") is None:

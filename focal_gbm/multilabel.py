@@ -38,6 +38,25 @@ class _ConstantLabel:
         return np.full(X.shape[0], sign * INIT_MARGIN_BOUND)
 
 
+def warn_constant_labels(Y) -> list[int | None]:
+    """Per label of the 0/1 matrix ``Y``: its value if constant (with a warning), else None.
+
+    The warning is scikit-learn's ``OneVsRestClassifier``'s. ``Y`` may be a
+    NumPy or a Dask array (only column sums are taken).
+    """
+    positives = np.asarray((Y == 1).sum(axis=0))
+    negatives = np.asarray((Y == 0).sum(axis=0))
+    constants = []
+    for j, (n_pos, n_neg) in enumerate(zip(positives, negatives)):
+        value = 1 if n_neg == 0 else 0 if n_pos == 0 else None
+        if value is not None:
+            state = "" if value == 1 else "not "
+            warnings.warn(f"Label {state}{j} is present in all training examples.",
+                          UserWarning, stacklevel=3)
+        constants.append(value)
+    return constants
+
+
 def _per_label(value, n_labels: int, name: str):
     """One value per label from a scalar / None / "balanced" or an array of n_labels."""
     if value is None or isinstance(value, str) or np.ndim(value) == 0:
@@ -115,13 +134,10 @@ class FocalOneVsRestClassifier(FocalTagsMixin, MultiOutputMixin, ClassifierMixin
         gammas = _per_label(self.focal_gamma, n_labels, "focal_gamma")
         alphas = _per_label(self.focal_alpha, n_labels, "focal_alpha")
         jobs = []
-        for j in range(n_labels):
+        for j, constant in enumerate(warn_constant_labels(Y)):
             column = Y[:, j]
-            if np.all(column == column[0]):
-                state = "" if column[0] == 1 else "not "
-                warnings.warn(f"Label {state}{j} is present in all training examples.",
-                              UserWarning, stacklevel=2)
-                jobs.append(_ConstantLabel(int(column[0])))
+            if constant is not None:
+                jobs.append(_ConstantLabel(constant))
                 continue
             estimator = clone(self.estimator)
             if gammas[j] is not None:

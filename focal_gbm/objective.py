@@ -7,7 +7,9 @@ calling convention. It imports no booster.
 
 from __future__ import annotations
 
+import threading
 import weakref
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -115,22 +117,29 @@ class _FocalObjective:
                 f"hessian must be one of {_loss.HESSIAN_POLICIES}, got {hessian!r}"
             )
         self.hessian = hessian
+        # Set only by fit_alpha(): class weights pinned for every later use.
         self._fitted_alpha = None
+        self._reset_caches()
+
+    def _reset_caches(self):
         self._data_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._array_cache = None
+        self._array_cache: _Validated | None = None
+        # The class weights of the training labels this thread is training on,
+        # for the metric on evaluation data (the booster calls the objective,
+        # then the metric, from the thread that trains).
+        self._this_thread = threading.local()
 
     # ------------------------------------------------------------------ state
     def __getstate__(self):
         state = self.__dict__.copy()
         # Cached booster data is neither picklable nor meaningful elsewhere.
-        del state["_data_cache"]
-        state["_array_cache"] = None
+        for name in ("_data_cache", "_array_cache", "_this_thread"):
+            del state[name]
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._data_cache = weakref.WeakKeyDictionary()
-        self._array_cache = None
+        self._reset_caches()
 
     def __repr__(self) -> str:
         def show(v):
@@ -162,30 +171,39 @@ class _FocalObjective:
     def _balanced_alpha(self, y: NDArray, w: NDArray | None, n_classes: int | None = None):
         return self._alpha_from_totals(self._label_totals(y, w, n_classes))
 
-    def _resolved_alpha(self, totals):
-        """Numeric alpha (or None); "balanced" not yet fitted comes from ``totals()``."""
+    def _resolved_alpha(self, totals, training_alpha=None):
+        """Numeric alpha (or None).
+
+        An unpinned "balanced" alpha is ``training_alpha`` when given (the
+        class weights of the training labels), else computed from ``totals()``.
+        """
         if not isinstance(self.alpha, str):  # "balanced", the only string check_alpha allows
             return self.alpha
-        if self._fitted_alpha is None:
-            return self._alpha_from_totals(totals())
-        return self._fitted_alpha
+        if self._fitted_alpha is not None:
+            return self._fitted_alpha
+        if training_alpha is not None:
+            return training_alpha
+        return self._alpha_from_totals(totals())
 
-    def _fit_alpha_here(self, y: NDArray, w: NDArray | None, n_columns: int | None):
-        """Fix "balanced" alpha from the first training data a booster hands over.
+    def _training_alpha(self, y: NDArray, w: NDArray | None, n_columns: int | None):
+        """The class weights for training on ``y``: "balanced" comes from these labels.
 
-        Under distributed XGBoost each worker sees only its own rows, and
-        class weights taken from them would differ from worker to worker:
-        refuse, and say how to compute them over all partitions.
+        Computed per training set (cached with its validated labels), so an
+        objective reused for another fit, or by several threads at once,
+        weighs each training set by its own classes. Under distributed
+        XGBoost each worker sees only its own rows, and class weights taken
+        from them would differ from worker to worker: refuse, and say how to
+        compute them over all partitions.
         """
-        if not (isinstance(self.alpha, str) and self._fitted_alpha is None):
-            return
+        if not isinstance(self.alpha, str) or self._fitted_alpha is not None:
+            return self._resolved_alpha(None)
         if _xgboost_world_size() > 1:
             raise ValueError(
                 "alpha='balanced' must be fitted on all the training data before distributed "
                 "training (each worker holds only its own rows): call "
                 "focal_gbm.dask.fit_alpha(objective, y, sample_weight) first"
             )
-        self._fitted_alpha = self._balanced_alpha(y, w, n_columns)
+        return self._balanced_alpha(y, w, n_columns)
 
     def _checked(self, y_true, margin, sample_weight):
         y = self._check_labels(y_true)
@@ -223,9 +241,10 @@ class _FocalObjective:
         y, z, w = self._checked(y_true, margin, sample_weight)
         return self._mean_loss(y, z, w)
 
-    def _mean_loss(self, y, z, w, *, across_xgboost_workers: bool = False) -> float:
+    def _mean_loss(self, y, z, w, *, across_xgboost_workers: bool = False,
+                   training_alpha=None) -> float:
         n_per_row = self._n_losses_per_row(y)
-        totals = np.array([self._loss_sum(y, z, w),
+        totals = np.array([self._loss_sum(y, z, w, training_alpha),
                            (y.shape[0] if w is None else w.sum()) * n_per_row])
         if across_xgboost_workers and _xgboost_world_size() > 1:
             # Distributed XGBoost averages the workers' metric values without
@@ -238,19 +257,17 @@ class _FocalObjective:
         return float(totals[0] / totals[1]) if totals[1] > 0 else 0.0
 
     # ------------------------------------------------- booster conventions
-    def _from_data(self, data, margin: NDArray, *, training: bool):
+    def _from_data(self, data, margin: NDArray) -> _Validated:
         """Validated labels and weights of a booster's data, read once per object."""
         cached = self._data_cache.get(data)
-        if cached is None or cached[2] != margin.shape:
+        if cached is None or cached.shape != margin.shape:
             y, w = _labels_and_weights(data, margin.shape if margin.ndim == 1 else None)
             y = self._check_labels(y, name="label")
             self._check_shapes(y, check_margin(margin))
             w = check_sample_weight(w, y.shape[0])
-            cached = (y, w, margin.shape)
+            cached = _Validated(y, w, margin.shape)
             self._data_cache[data] = cached
-            if training:
-                self._fit_alpha_here(y, w, _n_columns(margin))
-        return cached[0], cached[1]
+        return cached
 
     def __call__(self, predt_or_y_true, data_or_y_pred, sample_weight=None):
         """Gradient and Hessian in whichever convention the caller uses.
@@ -262,37 +279,41 @@ class _FocalObjective:
         """
         if _booster_of(data_or_y_pred) is not None:
             margin = np.asarray(predt_or_y_true)
-            y, w = self._from_data(data_or_y_pred, margin, training=True)
+            data = self._from_data(data_or_y_pred, margin)
         else:
             margin = check_margin(data_or_y_pred)
             y_true = self._align_labels(np.asarray(predt_or_y_true), margin)
-            y, w = self._from_arrays(y_true, sample_weight)
-            self._check_shapes(y, margin)
-        return self._booster_grad_hess(y, margin, w)
+            data = self._from_arrays(y_true, sample_weight)
+            self._check_shapes(data.y, margin)
+        if data.training_alpha is None:
+            data.training_alpha = self._training_alpha(data.y, data.w, _n_columns(margin))
+        self._this_thread.training_alpha = data.training_alpha
+        return self._booster_grad_hess(data.y, margin, data.w, data.training_alpha)
 
-    def _from_arrays(self, y_true: NDArray, sample_weight):
+    def _from_arrays(self, y_true: NDArray, sample_weight) -> _Validated:
         """Validated labels and weights of the scikit-learn wrappers' convention.
 
         XGBClassifier hands over fresh copies of the same labels (and
         weights) every round: compared with the last validated ones (one
         pass, no conversion), they are validated and converted again only
-        when they changed.
+        when they changed (another fit, or another thread).
         """
-        cached = self._array_cache
-        if cached is not None and _same_values(y_true, cached[0]) and (
-                _same_values(sample_weight, cached[1])):
+        cached = self._array_cache  # one read: another thread may replace it
+        if cached is not None and _same_values(y_true, cached.y) and (
+                _same_values(sample_weight, cached.w)):
             return cached
         y = self._check_labels(y_true)
         w = check_sample_weight(sample_weight, y.shape[0])
-        self._array_cache = (y, w)
-        return y, w
+        cached = _Validated(y, w, None)
+        self._array_cache = cached
+        return cached
 
     @staticmethod
     def _align_labels(y: NDArray, margin: NDArray) -> NDArray:
         """Labels as the scikit-learn wrappers pass them, shaped for the margin."""
         return y
 
-    def _booster_grad_hess(self, y, z, w):
+    def _booster_grad_hess(self, y, z, w, training_alpha):
         """float32 gradient and Hessian for a booster, sample weights applied last.
 
         Both boosters keep per-row gradients in float32 and sum them in
@@ -303,8 +324,8 @@ class _FocalObjective:
         relative is far below what boosting resolves. Weight 1 and no weight
         get the same rounding.
         """
-        self._fit_alpha_here(y, w, _n_columns(z))
-        return self._grad_hess_values(y, z, w, dtype=np.float32, round21=True)
+        return self._grad_hess_values(y, z, w, dtype=np.float32, round21=True,
+                                      training_alpha=training_alpha)
 
     def metric(self, margin: ArrayLike, data):
         """Mean weighted focal loss of booster margins, for early stopping.
@@ -322,8 +343,11 @@ class _FocalObjective:
                 "use mean_loss(y_true, margin) for arrays"
             )
         margin = np.asarray(margin)
-        y, w = self._from_data(data, margin, training=False)
-        value = self._mean_loss(y, margin, w, across_xgboost_workers=booster == "xgboost")
+        evaluated = self._from_data(data, margin)
+        # Evaluation data is weighed with the training labels' class weights.
+        training_alpha = getattr(self._this_thread, "training_alpha", None)
+        value = self._mean_loss(evaluated.y, margin, evaluated.w, training_alpha=training_alpha,
+                                across_xgboost_workers=booster == "xgboost")
         if booster == "lightgbm":
             return self.name, value, False
         return self.name, value
@@ -361,14 +385,19 @@ class FocalLoss(_FocalObjective):
         Weight of the positive class, in [0, 1]; the negative class gets
         ``1 - alpha``. ``None`` weights both classes 1. ``"balanced"`` sets
         ``alpha = 1 - positive_rate`` from the (sample-weighted) training
-        labels, per column: the rarer class gets the larger weight.
+        labels, per column: the rarer class gets the larger weight. A column
+        with a single class gets 0.5 (its balance is unknown).
     %(hessian_doc)s
 
     Notes
     -----
-    With ``alpha="balanced"`` the class weights are taken from the first
-    training data the objective sees (or from the labels given to
-    :meth:`fit_alpha`), and the metric reuses them on validation data.
+    With ``alpha="balanced"`` the class weights come from the training data
+    the booster hands over, computed again for each new training set (an
+    objective reused for another fit, or by several threads at once, weighs
+    each by its own labels); the metric reuses the weights of the training
+    set being trained on, in that thread, for validation data.
+    :meth:`fit_alpha` pins them instead, from the labels it is given, for
+    every later fit.
 
     Examples
     --------
@@ -421,7 +450,11 @@ class FocalLoss(_FocalObjective):
         total = totals.sum(axis=0)
         if np.any(total <= 0):
             raise ValueError("sample_weight must not sum to 0 for alpha='balanced'")
-        alpha = 1.0 - totals[0] / total
+        # A column holding one class only would give that class weight 0 (and
+        # the model nothing to learn, 0.5 everywhere): its balance is unknown,
+        # so both classes weigh the same.
+        one_class = (totals[0] <= 0) | (totals[1] <= 0)
+        alpha = np.where(one_class, 0.5, 1.0 - totals[0] / total)
         return float(alpha) if alpha.ndim == 0 else alpha
 
     def class_weights(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
@@ -434,21 +467,22 @@ class FocalLoss(_FocalObjective):
         w = check_sample_weight(sample_weight, y.shape[0])
         return self._class_weights(y, w)
 
-    def _class_weights(self, y: NDArray, w: NDArray | None):
+    def _class_weights(self, y: NDArray, w: NDArray | None, training_alpha=None):
         n_columns = y.shape[1] if y.ndim == 2 else None
-        return self._class_weights_for(n_columns, lambda: self._label_totals(y, w))
+        return self._class_weights_for(n_columns, lambda: self._label_totals(y, w),
+                                       training_alpha)
 
-    def _class_weights_for(self, n_columns: int | None, totals):
-        alpha = self._resolved_alpha(totals)
+    def _class_weights_for(self, n_columns: int | None, totals, training_alpha=None):
+        alpha = self._resolved_alpha(totals, training_alpha)
         if alpha is None:
             return 1.0, 1.0
         alpha = per_column(alpha, n_columns, name="alpha")
         return alpha, 1.0 - alpha
 
-    def _params(self, y: NDArray, w: NDArray | None):
+    def _params(self, y: NDArray, w: NDArray | None, training_alpha=None):
         """Keyword arguments for :mod:`_loss`, broadcast against ``y``."""
         n_columns = y.shape[1] if y.ndim == 2 else None
-        alpha_pos, alpha_neg = self._class_weights(y, w)
+        alpha_pos, alpha_neg = self._class_weights(y, w, training_alpha)
         params = {
             "gamma": per_column(self.gamma, n_columns, name="gamma"),
             "alpha_pos": alpha_pos,
@@ -461,16 +495,17 @@ class FocalLoss(_FocalObjective):
     def _loss_values(self, y, z, w):
         return _loss.binary_focal_loss(y, z, **self._params(y, w))
 
-    def _loss_sum(self, y, z, w) -> float:
-        return _loss.binary_focal_loss_sum(y, z, **self._params(y, w))
+    def _loss_sum(self, y, z, w, training_alpha=None) -> float:
+        return _loss.binary_focal_loss_sum(y, z, **self._params(y, w, training_alpha))
 
     @staticmethod
     def _n_losses_per_row(y) -> int:
         return y.shape[1] if y.ndim == 2 else 1
 
-    def _grad_hess_values(self, y, z, w, *, dtype, round21=False):
+    def _grad_hess_values(self, y, z, w, *, dtype, round21=False, training_alpha=None):
         return _loss.binary_focal_grad_hess(y, z, hessian=self.hessian, dtype=dtype,
-                                            round21=round21, **self._params(y, w))
+                                            round21=round21,
+                                            **self._params(y, w, training_alpha))
 
     def init_score(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
         """The constant margin that minimises the weighted focal loss.
@@ -526,7 +561,9 @@ class SoftmaxFocalLoss(_FocalObjective):
         the same. ``"balanced"`` sets ``alpha_c = (1 - share_c) / (k - 1)``
         from the (sample-weighted) class shares of the training labels, the
         multi-class form of the binary ``1 - positive_rate``: rarer classes
-        weigh more and the weights sum to 1.
+        weigh more and the weights sum to 1. Labels of a single class give
+        every class ``1 / k``. Computed per training set, as for
+        :class:`FocalLoss`.
     %(hessian_doc)s
 
     Examples
@@ -589,6 +626,9 @@ class SoftmaxFocalLoss(_FocalObjective):
     def _alpha_from_totals(totals: NDArray) -> NDArray:
         if totals.sum() <= 0:
             raise ValueError("sample_weight must not sum to 0 for alpha='balanced'")
+        if np.count_nonzero(totals > 0) == 1:
+            # One class only: the rule would give it weight 0; weigh all the same.
+            return np.full(totals.size, 1.0 / totals.size)
         return (1.0 - totals / totals.sum()) / (totals.size - 1)
 
     def fit_alpha(self, y_true, sample_weight=None, *, n_classes: int | None = None):
@@ -607,11 +647,13 @@ class SoftmaxFocalLoss(_FocalObjective):
         w = check_sample_weight(sample_weight, y.shape[0])
         return self._class_alpha(y, w, self._n_classes(y, n_classes))
 
-    def _class_alpha(self, y: NDArray, w: NDArray | None, n_classes: int) -> NDArray:
-        return self._class_alpha_for(n_classes, lambda: self._label_totals(y, w, n_classes))
+    def _class_alpha(self, y: NDArray, w: NDArray | None, n_classes: int,
+                     training_alpha=None) -> NDArray:
+        return self._class_alpha_for(n_classes, lambda: self._label_totals(y, w, n_classes),
+                                     training_alpha)
 
-    def _class_alpha_for(self, n_classes: int, totals) -> NDArray:
-        alpha = self._resolved_alpha(totals)
+    def _class_alpha_for(self, n_classes: int, totals, training_alpha=None) -> NDArray:
+        alpha = self._resolved_alpha(totals, training_alpha)
         if alpha is None:
             return np.ones(n_classes)
         alpha = np.asarray(alpha, dtype=np.float64)
@@ -621,8 +663,9 @@ class SoftmaxFocalLoss(_FocalObjective):
             raise ValueError(f"alpha has {alpha.size} values but there are {n_classes} classes")
         return alpha
 
-    def _params(self, y, z, w):
-        params = {"gamma": self.gamma, "class_alpha": self._class_alpha(y, w, z.shape[1])}
+    def _params(self, y, z, w, training_alpha=None):
+        params = {"gamma": self.gamma,
+                  "class_alpha": self._class_alpha(y, w, z.shape[1], training_alpha)}
         if w is not None:
             params["sample_weight"] = w
         return params
@@ -630,16 +673,17 @@ class SoftmaxFocalLoss(_FocalObjective):
     def _loss_values(self, y, z, w):
         return _loss.softmax_focal_loss(y, z, **self._params(y, z, w))
 
-    def _loss_sum(self, y, z, w) -> float:
-        return _loss.softmax_focal_loss_sum(y, z, **self._params(y, z, w))
+    def _loss_sum(self, y, z, w, training_alpha=None) -> float:
+        return _loss.softmax_focal_loss_sum(y, z, **self._params(y, z, w, training_alpha))
 
     @staticmethod
     def _n_losses_per_row(y) -> int:
         return 1
 
-    def _grad_hess_values(self, y, z, w, *, dtype, round21=False):
+    def _grad_hess_values(self, y, z, w, *, dtype, round21=False, training_alpha=None):
         return _loss.softmax_focal_grad_hess(y, z, hessian=self.hessian, dtype=dtype,
-                                             round21=round21, **self._params(y, z, w))
+                                             round21=round21,
+                                             **self._params(y, z, w, training_alpha))
 
     def init_score(self, y_true, sample_weight=None, *, n_classes: int | None = None):
         """The constant margins, shape (n_classes,), minimising the weighted loss."""
@@ -654,6 +698,20 @@ class SoftmaxFocalLoss(_FocalObjective):
 
 for _cls in (FocalLoss, SoftmaxFocalLoss):
     _cls.__doc__ = _cls.__doc__.replace("%(hessian_doc)s", _HESSIAN_DOC)
+
+
+@dataclass(eq=False)
+class _Validated:
+    """Labels and weights of one data set, validated once, and its class weights.
+
+    ``shape`` is the margin shape they were checked against (booster data);
+    ``training_alpha`` is filled the first time the set is trained on.
+    """
+
+    y: NDArray
+    w: NDArray | None
+    shape: tuple[int, ...] | None
+    training_alpha: object = None
 
 
 def margin_repeat(init_score, like) -> NDArray[np.float64]:
