@@ -120,3 +120,28 @@ def test_real_dataset_focal_metric_decreases():
     from sklearn.metrics import roc_auc_score
 
     assert roc_auc_score(y[valid], proba) > 0.75
+
+
+@pytest.mark.parametrize("where", ["train", "valid"])
+def test_lightgbm_train_refuses_nan_labels_before_lightgbm_zeroes_them(rng, where):
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] > 1.0).astype(float)
+    y_nan = y.copy()
+    y_nan[7] = np.nan
+    train_set = lgb.Dataset(X, y_nan if where == "train" else y)
+    valid_set = lgb.Dataset(X, y_nan if where == "valid" else y, reference=train_set)
+    name = "train_set's label" if where == "train" else r"valid_sets\[0\]'s label"
+    with pytest.raises(ValueError, match=f"{name} contains NaN"):
+        lightgbm_train({"verbose": -1}, train_set, 2, objective=FocalLoss(),
+                       valid_sets=[valid_set])
+
+
+def test_plain_lightgbm_train_replaces_nan_labels_by_zero_before_the_objective(rng):
+    # The limit the README states: LightGBM builds the Dataset (NaN label -> 0)
+    # before a callable objective sees it, so nothing downstream can tell.
+    X = rng.normal(size=(200, 3))
+    y = (X[:, 0] > 1.0).astype(float)
+    y[7] = np.nan
+    train_set = lgb.Dataset(X, y)
+    lgb.train({"objective": FocalLoss(), "verbose": -1}, train_set, 1)
+    assert train_set.get_label()[7] == 0.0
