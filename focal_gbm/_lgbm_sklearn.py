@@ -6,6 +6,7 @@ import inspect
 
 import lightgbm as lgb
 from sklearn.utils.class_weight import compute_sample_weight
+from sklearn.utils.validation import check_is_fitted
 
 from ._lgbm import add_init_score
 from .multilabel import FocalOneVsRestClassifier
@@ -117,10 +118,43 @@ class FocalLGBMClassifier(FocalClassifierBase):
             **fit_params,
         )
         self.booster_ = add_init_score(self._trained_booster(model), self.init_score_)
-        if evals:
-            self.evals_result_ = model.evals_result_
-            if model.best_iteration_:
-                self.best_iteration_ = model.best_iteration_
+        # As LGBMClassifier sets them: {} and 0 without eval_set / early stopping.
+        self.evals_result_ = model.evals_result_
+        self.best_iteration_ = model.best_iteration_
+        self.best_score_ = model.best_score_
+
+    # -------------------------------------------- LGBMClassifier's fitted API
+    # Read from booster_, so they also hold after load_model.
+    def _single_booster(self):
+        check_is_fitted(self, "objective_")
+        if self.booster_ is None:
+            raise AttributeError(
+                "a multi-label FocalLGBMClassifier holds one booster per label: see "
+                "one_vs_rest_.estimators_"
+            )
+        return self.booster_
+
+    @property
+    def feature_importances_(self):
+        """Importances of the ``importance_type`` (``"split"`` counts, or ``"gain"``)."""
+        return self._single_booster().feature_importance(importance_type=self.importance_type)
+
+    @property
+    def feature_name_(self) -> list[str]:
+        """Feature names as LightGBM stores them (``Column_0``, ... for arrays)."""
+        return self._single_booster().feature_name()
+
+    @property
+    def n_features_(self) -> int:
+        """Number of features, as ``LGBMClassifier.n_features_``."""
+        return self._single_booster().num_feature()
+
+    @property
+    def n_estimators_(self) -> int:
+        """Boosting rounds actually run (fewer than ``n_estimators`` after early stopping)."""
+        return self._single_booster().current_iteration()
+
+    n_iter_ = n_estimators_
 
     def _margin(self, X):
         if self.multilabel_:

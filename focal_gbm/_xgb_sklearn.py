@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xgboost as xgb
+from sklearn.utils.validation import check_is_fitted
 
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
@@ -94,6 +95,43 @@ class FocalXGBClassifier(FocalClassifierBase):
             self.evals_result_ = self._booster_model.evals_result()
         if hasattr(self._booster_model, "best_iteration"):  # set by early stopping
             self.best_iteration_ = self._booster_model.best_iteration
+
+    # ---------------------------------------------- XGBClassifier's fitted API
+    # The attributes and methods users call on a fitted XGBClassifier, with
+    # its meaning; read from the booster, so they also hold after load_model.
+    def get_booster(self):
+        """The trained ``xgboost.Booster`` (the same object as ``booster_``)."""
+        check_is_fitted(self, "booster_")
+        return self.booster_
+
+    @property
+    def best_iteration(self) -> int:
+        """Best round under early stopping (0-based), as ``XGBClassifier.best_iteration``."""
+        return self.get_booster().best_iteration
+
+    @property
+    def best_score(self) -> float:
+        """Best ``eval_set`` focal metric under early stopping, as ``XGBClassifier.best_score``."""
+        return self.get_booster().best_score
+
+    def evals_result(self) -> dict:
+        """The ``eval_set`` history: ``{"validation_0": {"focal_loss": [...]}, ...}``."""
+        check_is_fitted(self, "booster_")
+        if not getattr(self, "evals_result_", None):
+            raise xgb.core.XGBoostError("No evaluation result, `eval_set` is not used during "
+                                        "training.")
+        return self.evals_result_
+
+    @property
+    def feature_importances_(self):
+        """Feature importances of the ``importance_type`` (default ``"gain"``), summing to 1."""
+        check_is_fitted(self, "booster_")
+        return self._booster_model.feature_importances_
+
+    def apply(self, X, iteration_range=None):
+        """The leaf each sample ends in, per tree: shape (n_samples, n_trees)."""
+        check_is_fitted(self, "booster_")
+        return self._booster_model.apply(self._validate_X(X, reset=False), iteration_range)
 
     def _margin(self, X):
         return self._booster_model.predict(X, output_margin=True) + self._margin_offset
