@@ -6,7 +6,8 @@
 Runs stratified cross-validation of cross entropy, class-weighted cross
 entropy and focal loss over a small grid of gamma and alpha, with one booster
 and fixed settings, and prints average precision, ROC AUC, balanced accuracy,
-log loss and fit time, marking the best setting (by average precision).
+log loss (mean +- standard deviation over the folds) and fit time, marking the
+best setting by average precision and those not distinguishable from it.
 Errors in the input are reported on one line with exit code 2.
 """
 
@@ -59,6 +60,8 @@ def prepare(frame, target: str):
     """``(X, y, positive_label, notes)`` from a DataFrame and its target column."""
     import pandas as pd
 
+    if len(frame) == 0:
+        raise InputError("the data file has a header but no rows")
     if target not in frame.columns:
         raise InputError(
             f"target column {target!r} not found; columns are: {', '.join(map(str, frame.columns[:20]))}"
@@ -73,7 +76,7 @@ def prepare(frame, target: str):
         raise InputError(
             f"target column {target!r} has {len(values)} classes; compare needs a binary target"
         )
-    positive = values.index[-1]  # the minority class
+    positive = _plain(values.index[-1])  # the minority class
     y = (labels == positive).to_numpy().astype(np.int64)
     features = frame.drop(columns=[target])
     if features.shape[1] == 0:
@@ -86,6 +89,12 @@ def prepare(frame, target: str):
             columns[name] = column.astype(np.float64)
         elif pd.api.types.is_numeric_dtype(column):
             columns[name] = column.astype(np.float64)
+            infinite = int(np.isinf(columns[name].to_numpy()).sum())
+            if infinite:
+                raise InputError(
+                    f"column {name!r} has {infinite} infinite values; replace them "
+                    "(missing values, NaN or empty, are fine)"
+                )
         elif isinstance(column.dtype, pd.CategoricalDtype) or pd.api.types.is_object_dtype(
                 column) or pd.api.types.is_string_dtype(column):
             distinct = column.nunique(dropna=True)
@@ -101,6 +110,23 @@ def prepare(frame, target: str):
             raise InputError(f"column {name!r} has unsupported type {column.dtype}")
     X = np.column_stack([columns[name].to_numpy() for name in features.columns])
     return X, y, positive, notes
+
+
+def _plain(value):
+    """A NumPy scalar as the Python value it holds (``True``, not ``np.True_``)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_writable(path: Path, option: str):
+    """Fail before the run, not after it, when an output file cannot be written."""
+    existed = path.exists()
+    try:
+        with open(path, "a"):
+            pass
+    except OSError as error:
+        raise InputError(f"cannot write {option} {path}: {error.strerror}") from None
+    if not existed:
+        path.unlink()
 
 
 def _estimator(booster: str, gamma: float, alpha, seed: int):
@@ -164,25 +190,52 @@ def compare(X, y, *, booster: str = "xgboost", folds: int = 5, seed: int = 0,
                 bar.step(name)
         results.append({"name": name, "focal_gamma": gamma, "focal_alpha": alpha,
                         **{m: float(np.mean(v)) for m, v in scores.items()},
-                        **{f"{m}_std": float(np.std(v)) for m, v in scores.items()}})
-    best = max(range(len(results)), key=lambda i: results[i]["average_precision"])
-    for i, row in enumerate(results):
-        row["best"] = i == best
+                        **{f"{m}_std": float(np.std(v)) for m, v in scores.items()},
+                        **{f"{m}_folds": [float(x) for x in v] for m, v in scores.items()}})
+    mark_best(results)
     return results
 
 
+def mark_best(results: list[dict], metric: str = "average_precision", level: float = 0.05):
+    """Mark the best mean ``metric`` and the candidates not distinguishable from it.
+
+    All candidates are scored on the same folds, so they are compared with
+    the best by a paired t-test over the folds: ``tied_with_best`` means its
+    p-value is at least ``level`` (identical fold scores count as tied).
+    Differences smaller than the fold-to-fold spread are not evidence.
+    """
+    from scipy.stats import ttest_rel
+
+    best = max(range(len(results)), key=lambda i: results[i][metric])
+    best_folds = np.asarray(results[best][f"{metric}_folds"])
+    for i, row in enumerate(results):
+        row["best"] = i == best
+        differences = best_folds - np.asarray(row[f"{metric}_folds"])
+        if i == best or not np.any(differences):
+            row["p_value_vs_best"] = 1.0
+        else:
+            row["p_value_vs_best"] = float(ttest_rel(best_folds, row[f"{metric}_folds"]).pvalue)
+        row["tied_with_best"] = i != best and row["p_value_vs_best"] >= level
+
+
 def format_table(results: list[dict]) -> str:
-    header = (f"  {'setting':34s} {'avg prec':>9s} {'ROC AUC':>8s} {'bal acc':>8s} "
-              f"{'log loss':>9s} {'fit s':>7s}")
+    def cell(row, metric):
+        return f"{row[metric]:.4f} +- {row[f'{metric}_std']:.4f}"
+
+    header = (f"  {'setting':34s} {'avg prec':>17s} {'ROC AUC':>17s} {'bal acc':>17s} "
+              f"{'log loss':>17s} {'fit s':>6s}")
     lines = [header, "  " + "-" * (len(header) - 2)]
     for row in results:
-        mark = "*" if row["best"] else " "
+        mark = "*" if row["best"] else "=" if row["tied_with_best"] else " "
         lines.append(
-            f"{mark} {row['name']:34s} {row['average_precision']:9.4f} {row['roc_auc']:8.4f} "
-            f"{row['balanced_accuracy']:8.4f} {row['log_loss']:9.4f} {row['fit_seconds']:7.2f}"
+            f"{mark} {row['name']:34s} {cell(row, 'average_precision'):>17s} "
+            f"{cell(row, 'roc_auc'):>17s} {cell(row, 'balanced_accuracy'):>17s} "
+            f"{cell(row, 'log_loss'):>17s} {row['fit_seconds']:6.2f}"
         )
-    lines.append("* best average precision (mean over folds). Log loss rewards "
-                 "calibration, which focal loss trades for ranking.")
+    lines.append("mean +- standard deviation over the folds.")
+    lines.append("* best average precision; = not distinguishable from it (paired t-test over "
+                 "the folds, p >= 0.05).")
+    lines.append("Log loss rewards calibration, which focal loss trades for ranking.")
     return "\n".join(lines)
 
 
@@ -194,26 +247,34 @@ def plot(results: list[dict], path: Path, title: str):
         import matplotlib.pyplot as plt
     except ImportError:
         raise InputError("--plot needs matplotlib: pip install matplotlib") from None
-    names = [r["name"] for r in results]
-    fig, axes = plt.subplots(1, 2, figsize=(12, 0.35 * len(names) + 1.5), sharey=True)
-    for ax, metric, label in zip(axes, ("average_precision", "roc_auc"),
-                                 ("average precision", "ROC AUC")):
-        values = [r[metric] for r in results]
-        errors = [r[f"{metric}_std"] for r in results]
-        colours = ["#d9622b" if r["best"] else "#4a74a8" for r in results]
-        ax.barh(names, values, xerr=errors, color=colours)
-        low = min(v - e for v, e in zip(values, errors))
-        ax.set_xlim(max(0.0, low - 0.05), min(1.0, max(values) + 0.05))
-        ax.set_xlabel(f"{label} (mean +- std over folds)")
-        ax.invert_yaxis()
-    fig.suptitle(title)
-    fig.tight_layout()
+    fig = _figure(results, title, plt)
     try:
         fig.savefig(path, dpi=90)
     except OSError as error:
         raise InputError(f"cannot write {path}: {error.strerror}") from None
     finally:
         plt.close(fig)
+
+
+def _figure(results: list[dict], title: str, plt):
+    """Bars of average precision and ROC AUC, in the table's order from the top."""
+    names = [r["name"] for r in results]
+    fig, axes = plt.subplots(1, 2, figsize=(12, 0.35 * len(names) + 1.5), sharey=True)
+    for ax, metric, label in zip(axes, ("average_precision", "roc_auc"),
+                                 ("average precision", "ROC AUC")):
+        values = [r[metric] for r in results]
+        errors = [r[f"{metric}_std"] for r in results]
+        colours = ["#d9622b" if r["best"] else "#e8a87c" if r["tied_with_best"] else "#4a74a8"
+                   for r in results]
+        ax.barh(names, values, xerr=errors, color=colours)
+        low = min(v - e for v, e in zip(values, errors))
+        ax.set_xlim(max(0.0, low - 0.05), min(1.0, max(values) + 0.05))
+        ax.set_xlabel(f"{label} (mean +- std over folds)")
+    # Once: the axes share y, and inverting each would undo the first.
+    axes[0].invert_yaxis()
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -265,6 +326,9 @@ def run_compare(args) -> int:
             raise InputError("--target COLUMN is required with a data file")
         X, y, positive, notes = prepare(_load_table(args.data), args.target)
         source = str(args.data)
+    for path, option in ((args.json, "--json"), (args.plot, "--plot")):
+        if path is not None:
+            _check_writable(path, option)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     print(f"data: {source}; positive class {positive!r}: {int(y.sum())} of {len(y)} rows "
@@ -275,7 +339,8 @@ def run_compare(args) -> int:
                       progress=not args.no_progress and sys.stderr.isatty())
     print(format_table(results))
     if args.json:
-        payload = {"data": source, "positive_class": str(positive), "booster": args.booster,
+        payload = {"data": source, "positive_class": (positive if isinstance(positive, (str, int, float, bool))
+                                              else str(positive)), "booster": args.booster,
                    "folds": args.folds, "seed": args.seed, "results": results}
         try:
             args.json.write_text(json.dumps(payload, indent=2))

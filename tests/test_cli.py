@@ -72,15 +72,32 @@ def test_parquet_input(tiny_csv, tmp_path, capsys):
     (["compare", "{csv}", "--target", "outcome", "--folds", "1"], "--folds must be at least 2"),
     (["compare", "{txt}", "--target", "outcome"], "unsupported file type '.txt'"),
     (["compare", "{ids}", "--target", "outcome"], "non-numeric with 160 distinct values"),
+    (["compare", "{empty}", "--target", "outcome"], "has a header but no rows"),
+    (["compare", "{inf}", "--target", "outcome"], "column 'x2' has 3 infinite values"),
+    (["compare", "{csv}", "--target", "outcome", "--json", "{nodir}/r.json"],
+     "cannot write --json"),
+    (["compare", "{csv}", "--target", "outcome", "--plot", "{nodir}/r.png"],
+     "cannot write --plot"),
 ])
-def test_bad_input_gives_one_line_and_exit_code_2(args, message, tiny_csv, tmp_path, capsys):
+def test_bad_input_gives_one_line_and_exit_code_2(args, message, tiny_csv, tmp_path, capsys,
+                                                  monkeypatch):
+    def no_training(*args, **kwargs):
+        raise AssertionError("the input error must be reported before any training")
+
+    monkeypatch.setattr(cli, "compare", no_training)
     path, frame = tiny_csv
+    empty = tmp_path / "empty.csv"
+    frame.iloc[:0].to_csv(empty, index=False)
+    inf = tmp_path / "inf.csv"
+    frame.assign(x2=np.where(np.arange(len(frame)) % 70 == 1, np.inf, frame.x2)).to_csv(
+        inf, index=False)
     frame.assign(single="a").to_csv(path, index=False)
     txt = tmp_path / "data.txt"
     txt.write_text("a,b\n1,2\n")
     ids = tmp_path / "ids.csv"
     frame.assign(customer=[f"c{i}" for i in range(len(frame))]).to_csv(ids, index=False)
-    args = [a.format(csv=path, txt=txt, ids=ids) for a in args]
+    args = [a.format(csv=path, txt=txt, ids=ids, empty=empty, inf=inf,
+                     nodir=tmp_path / "no-such-folder") for a in args]
     assert cli.main(args) == 2
     err = capsys.readouterr().err.strip()
     assert "Traceback" not in err
@@ -108,3 +125,51 @@ def test_module_entry_point(tmp_path):
     done = subprocess.run([sys.executable, "-m", "focal_gbm.cli", "compare", "--help"],
                           capture_output=True, text=True, timeout=60)
     assert done.returncode == 0 and "--target" in done.stdout
+
+
+def test_boolean_target_prints_as_python_values(tiny_csv, tmp_path, capsys):
+    path, frame = tiny_csv
+    frame.assign(outcome=frame.outcome == "fraud").to_csv(path, index=False)
+    out_json = tmp_path / "r.json"
+    assert cli.main(["compare", str(path), "--target", "outcome", "--folds", "2",
+                     "--json", str(out_json)]) == 0
+    printed = capsys.readouterr().out
+    assert "positive class True:" in printed and "np." not in printed
+    assert json.loads(out_json.read_text())["positive_class"] is True
+
+
+def test_candidates_within_fold_noise_of_the_best_are_marked_tied():
+    best = [0.80, 0.82, 0.79, 0.81, 0.80]
+    rows = [
+        {"name": "best", "average_precision_folds": best},
+        # 0.001 lower on average but up and down across folds: noise
+        {"name": "noise", "average_precision_folds": [0.81, 0.80, 0.80, 0.80, 0.805]},
+        # 0.05 lower on every fold: a real difference
+        {"name": "worse", "average_precision_folds": [v - 0.05 + 0.001 * i
+                                                      for i, v in enumerate(best)]},
+    ]
+    for row in rows:
+        row["average_precision"] = float(np.mean(row["average_precision_folds"]))
+    cli.mark_best(rows)
+    assert [r["best"] for r in rows] == [True, False, False]
+    assert [r["tied_with_best"] for r in rows] == [False, True, False]
+    assert rows[2]["p_value_vs_best"] < 0.001
+
+
+def test_plot_bars_read_top_down_in_the_table_order():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = [{"name": n, "average_precision": v, "average_precision_std": 0.01,
+             "roc_auc": v, "roc_auc_std": 0.01, "best": n == "b", "tied_with_best": False}
+            for n, v in (("a", 0.5), ("b", 0.7), ("c", 0.6))]
+    fig = cli._figure(rows, "t", plt)
+    fig.canvas.draw()  # tick labels exist once drawn
+    try:
+        assert all(ax.yaxis_inverted() for ax in fig.axes)  # first row at the top
+        labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
+        assert labels == ["a", "b", "c"]  # the table's order (bottom-up before inverting)
+    finally:
+        plt.close(fig)
