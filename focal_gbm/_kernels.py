@@ -42,6 +42,8 @@ POLICY_CODES = {"exact": EXACT, "clip": CLIP, "abs": ABS, "surrogate": SURROGATE
                 "fisher": FISHER}
 HESSIAN_FLOOR = 1e-6
 _F64_MAX = np.finfo(np.float64).max
+_F64_TINY = np.finfo(np.float64).tiny  # the smallest normal float64
+_SUBNORMAL_SCALE = 2.0**1000  # lifts any subnormal to a normal number, keeps 1 * it finite
 
 
 @jit(inline="always")
@@ -587,7 +589,12 @@ def softmax_grad_hess(start, stop, labels, z, gamma, alpha, weight, policy, roun
         rg = _power(r, g)
         other = rg * (1.0 + g * P * t_over_r)
         A = g * rg * (r * P * (2.0 - t) + (g - 1.0) * P * P * t)
-        inv_others = 1.0 / s_others if s_others > 0.0 else 0.0
+        # rho_j = e_j / s_others as e_j * (1 / s_others): one division per row.
+        # When the true class leads every other by ~709.8-745 the sum is
+        # subnormal and its reciprocal overflows (inf * 0 = NaN below), so both
+        # are scaled by 2^1000 there: still exact, finite for any subnormal.
+        scale = 1.0 if s_others >= _F64_TINY else _SUBNORMAL_SCALE
+        inv_others = 1.0 / (s_others * scale) if s_others > 0.0 else 0.0
         a_c = alpha[c]
         w = weight[i] if weight.size else 1.0
         grad_row = grad[i]
@@ -596,7 +603,7 @@ def softmax_grad_hess(start, stop, labels, z, gamma, alpha, weight, policy, roun
             e = ex[j]
             p_j = e * inv_s
             one_minus = (s - e) * inv_s
-            rho = e * inv_others
+            rho = (e * scale) * inv_others
             h = _softmax_policy(rho * rho * A + other * p_j * one_minus, rg, p_j, one_minus,
                                 policy)
             gj = a_c * (other * p_j)
@@ -610,7 +617,7 @@ def softmax_grad_hess(start, stop, labels, z, gamma, alpha, weight, policy, roun
             e = ex[top]
             p_j = e * inv_s
             one_minus = s_not_top * inv_s
-            rho = e * inv_others
+            rho = (e * scale) * inv_others
             h = a_c * _softmax_policy(rho * rho * A + other * p_j * one_minus, rg, p_j,
                                       one_minus, policy)
             hess_row[top] = w * (_round_21_bits(h) if round21 else h)

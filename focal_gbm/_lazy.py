@@ -23,6 +23,14 @@ def lazy_getattr(module: str, lazy: dict[str, tuple[str, str]], hint: str):
                 loaded = importlib.import_module(module_name, package)
             except ImportError as error:
                 raise ImportError(hint.format(name=name, extra=extra)) from error
+            except Exception as error:
+                # Installed but failing on import (xgboost and lightgbm both
+                # fail under python -OO, for one): an AttributeError here would
+                # become a bare "cannot import name"; say what went wrong.
+                raise ImportError(
+                    f"{name} could not be loaded: importing {extra} failed with "
+                    f"{type(error).__name__}: {error}"
+                ) from error
             return getattr(loaded, name)
         raise AttributeError(f"module {module!r} has no attribute {name!r}")
 

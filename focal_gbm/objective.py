@@ -697,7 +697,8 @@ class SoftmaxFocalLoss(_FocalObjective):
 
 
 for _cls in (FocalLoss, SoftmaxFocalLoss):
-    _cls.__doc__ = _cls.__doc__.replace("%(hessian_doc)s", _HESSIAN_DOC)
+    if _cls.__doc__ is not None:  # python -OO strips docstrings
+        _cls.__doc__ = _cls.__doc__.replace("%(hessian_doc)s", _HESSIAN_DOC)
 
 
 @dataclass(eq=False)

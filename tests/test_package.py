@@ -99,3 +99,26 @@ def test_cache_command_shows_and_clears_the_folder(tmp_path, monkeypatch, capsys
     assert capsys.readouterr().out.strip() == str(folder)
     assert cli.main(["cache", "--clear"]) == 0
     assert not folder.exists()
+
+
+def test_core_imports_and_computes_with_docstrings_stripped():
+    # python -OO sets docstrings to None. (xgboost and lightgbm themselves fail
+    # to import under -OO, so the estimators cannot; the error then says why.)
+    done = subprocess.run(
+        [sys.executable, "-OO", "-c",
+         "import numpy as np, focal_gbm, focal_gbm.cli\n"
+         "from focal_gbm import FocalLoss, SoftmaxFocalLoss\n"
+         "assert FocalLoss.__doc__ is None\n"
+         "g, h = FocalLoss()(np.array([0.0, 1.0]), np.array([0.5, -0.5]))\n"
+         "s, _ = SoftmaxFocalLoss().grad_hess(np.array([1]), np.array([[0.0, 1.0]]))\n"
+         "print(g.shape, s.shape)\n"
+         "try:\n"
+         "    from focal_gbm import FocalXGBClassifier\n"
+         "except ImportError as error:\n"
+         "    print('estimator:', error)\n"],
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    first, *rest = done.stdout.strip().splitlines()
+    assert first == "(2,) (1, 2)"
+    # Either the booster imports under -OO (a future version) or the reason is given.
+    assert not rest or "could not be loaded: importing xgboost failed" in rest[0]

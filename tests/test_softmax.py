@@ -9,7 +9,7 @@ import pytest
 from scipy.special import log_softmax, softmax
 
 import reference
-from focal_gbm import SoftmaxFocalLoss
+from focal_gbm import FocalLoss, SoftmaxFocalLoss
 
 GAMMAS = (0.0, 0.5, 1.0, 2.0, 3.5, 5.0)
 
@@ -161,3 +161,31 @@ def test_trains_with_both_boosters(rng):
                       lgb.Dataset(X, labels, init_score=np.broadcast_to(z0, (600, 4))), 20)
     margin = model.predict(X) + z0  # init_score is not part of the model
     assert loss.mean_loss(labels, margin) < 0.5 * start
+
+
+@pytest.mark.parametrize("hessian", ["exact", "clip", "abs", "surrogate", "fisher"])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_true_class_leading_by_the_subnormal_band_gives_finite_exact_values(hessian, dtype):
+    # Leads of ~709.8-745.1 make the other classes' summed exponential
+    # subnormal; its reciprocal used to overflow into a NaN Hessian. The
+    # whole band, densely, and past both ends.
+    lead = np.r_[np.arange(700.0, 760.0, 0.05), 709.78, 709.79, 720.0, 745.13, 745.14]
+    labels = np.ones(lead.size, dtype=np.intp)
+    two = np.column_stack([np.zeros_like(lead), lead]).astype(dtype)
+    for gamma in (0.0, 0.5, 1.0, 2.0):
+        grad, hess = SoftmaxFocalLoss(gamma=gamma, hessian=hessian).grad_hess(labels, two)
+        assert np.isfinite(grad).all() and np.isfinite(hess).all()
+        assert (grad[:, 1] <= 0).all() and (grad[:, 0] >= 0).all()
+        if hessian != "exact":
+            assert (hess >= 0).all()
+        # Two classes are binary focal loss at z = lead (whose derivatives are
+        # checked against mpmath at extreme margins): equal up to rounding of
+        # subnormal results (atol: 200 spacings of float64's smallest subnormal).
+        g_bin, h_bin = FocalLoss(gamma=gamma, hessian=hessian).grad_hess(
+            np.ones(lead.size), two[:, 1] - two[:, 0])
+        np.testing.assert_allclose(grad[:, 1], g_bin, rtol=1e-10, atol=1e-321)
+        np.testing.assert_allclose(hess[:, 1], h_bin, rtol=1e-10, atol=1e-321)
+        np.testing.assert_allclose(hess[:, 0], h_bin, rtol=1e-10, atol=1e-321)
+    three = np.column_stack([np.zeros_like(lead), lead, np.zeros_like(lead)]).astype(dtype)
+    grad, hess = SoftmaxFocalLoss(gamma=2.0, hessian=hessian).grad_hess(labels, three)
+    assert np.isfinite(grad).all() and np.isfinite(hess).all()
