@@ -1,10 +1,10 @@
 """The focal-loss math, compiled: one fused, multi-threaded pass per call.
 
 This is the only implementation of the loss, gradient and Hessian; the
-functions in ``_loss.py`` prepare arrays and call these. Notation as in
-``_loss.py`` and DESIGN.md: margin ``z``, ``p = sigmoid(z)``, ``q = 1 - p``,
-``s1 = -log p``, ``s0 = -log q``, all formed from ``z`` without rounding
-``p`` first.
+functions in ``_loss.py`` prepare arrays and call these. Notation and
+formulas as in ``_loss.py``'s docstring: margin ``z``, ``p = sigmoid(z)``,
+``q = 1 - p``, ``s1 = -log p``, ``s0 = -log q``, all formed from ``z``
+without rounding ``p`` first.
 
 Numba compiles each function on first use and caches the machine code in a
 per-user folder (``_cache.py`` says where, and why not next to this file), so

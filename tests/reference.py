@@ -1,6 +1,6 @@
 """Independent oracles for the focal loss: the textbook formula in mpmath.
 
-These are deliberately the direct expression of DESIGN.md section 1,
+These are deliberately the direct expression of the textbook definition,
 
     L(y, z) = -y a (1 - p)^g log(p) - (1 - y) (1 - a) p^g log(1 - p),
 
@@ -57,7 +57,7 @@ def hess(y, z, gamma, alpha_pos=1, alpha_neg=1):
 
 
 def _positive_part_derivatives(z, g, a):
-    """DESIGN.md's closed forms for the y = 1 part: (d l1/dz, d2 l1/dz2)."""
+    """The closed forms of focal_gbm/_loss.py's docstring for the y = 1 part: (d l1/dz, d2 l1/dz2)."""
     p = 1 / (1 + mp.exp(-z))
     q = 1 / (1 + mp.exp(z))
     log_p = -mp.log1p(mp.exp(-z))
@@ -67,7 +67,7 @@ def _positive_part_derivatives(z, g, a):
 
 
 def grad_closed_form(y, z, gamma, alpha_pos=1, alpha_neg=1):
-    """Gradient from DESIGN.md's formula; l0 is l1 mirrored (z -> -z, a -> 1 - a).
+    """Gradient from the closed form (focal_gbm/_loss.py's docstring); l0 is l1 mirrored (z -> -z, a -> 1 - a).
 
     Used where finite differences cannot resolve the value (|z| of hundreds
     and more); ``test_reference_closed_forms_match_finite_differences``
@@ -81,7 +81,7 @@ def grad_closed_form(y, z, gamma, alpha_pos=1, alpha_neg=1):
 
 
 def hess_closed_form(y, z, gamma, alpha_pos=1, alpha_neg=1):
-    """Second derivative from DESIGN.md's formula (see :func:`grad_closed_form`)."""
+    """Second derivative from the closed form (see :func:`grad_closed_form`)."""
     with mp.workdps(DPS):
         y, z, g = mp.mpf(y), mp.mpf(z), mp.mpf(gamma)
         _, d2_pos = _positive_part_derivatives(z, g, alpha_pos)
