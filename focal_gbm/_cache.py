@@ -24,6 +24,7 @@ This module imports numba; it is loaded only with the kernels.
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import sys
@@ -79,6 +80,7 @@ def _writable(path: Path) -> bool:
     return True
 
 
+@functools.cache  # resolved once per process: one warning, one set of classes
 def _function_cache_class():
     """numba's ``FunctionCache`` looking only in :func:`kernel_cache_dir`, or None if unusable."""
     root = kernel_cache_dir()
@@ -112,22 +114,16 @@ def _function_cache_class():
     return _FunctionCache
 
 
-_FUNCTION_CACHE = None
-_RESOLVED = False
-
-
 def jit(**options):
     """``numba.njit(**options)`` whose machine code is cached in :func:`kernel_cache_dir`."""
     from numba import njit
 
     def decorate(func):
-        global _FUNCTION_CACHE, _RESOLVED
         dispatcher = njit(**options)(func)
-        if not _RESOLVED:
-            _FUNCTION_CACHE, _RESOLVED = _function_cache_class(), True
-        if _FUNCTION_CACHE is not None:
+        function_cache = _function_cache_class()
+        if function_cache is not None:
             # What njit(cache=True) does (Dispatcher.enable_caching), with our locator.
-            dispatcher._cache = _FUNCTION_CACHE(dispatcher.py_func)
+            dispatcher._cache = function_cache(dispatcher.py_func)
         return dispatcher
 
     return decorate
