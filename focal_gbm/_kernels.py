@@ -2,7 +2,7 @@
 
 This is the only implementation of the loss, gradient and Hessian; the
 functions in ``_loss.py`` prepare arrays and call these. Notation and
-formulas as in ``_loss.py``'s docstring: margin ``z``, ``p = sigmoid(z)``,
+formulas as in ``docs/math.md`` (§1-§3 binary, §6 softmax, §7 rounding): margin ``z``, ``p = sigmoid(z)``,
 ``q = 1 - p``, ``s1 = -log p``, ``s0 = -log q``, all formed from ``z``
 without rounding ``p`` first.
 

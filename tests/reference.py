@@ -57,7 +57,7 @@ def hess(y, z, gamma, alpha_pos=1, alpha_neg=1):
 
 
 def _positive_part_derivatives(z, g, a):
-    """The closed forms of focal_gbm/_loss.py's docstring for the y = 1 part: (d l1/dz, d2 l1/dz2)."""
+    """The closed forms of docs/math.md §2 for the y = 1 part: (d l1/dz, d2 l1/dz2)."""
     p = 1 / (1 + mp.exp(-z))
     q = 1 / (1 + mp.exp(z))
     log_p = -mp.log1p(mp.exp(-z))
@@ -67,7 +67,7 @@ def _positive_part_derivatives(z, g, a):
 
 
 def grad_closed_form(y, z, gamma, alpha_pos=1, alpha_neg=1):
-    """Gradient from the closed form (focal_gbm/_loss.py's docstring); l0 is l1 mirrored (z -> -z, a -> 1 - a).
+    """Gradient from the closed form (docs/math.md §2); l0 is l1 mirrored (z -> -z, a -> 1 - a).
 
     Used where finite differences cannot resolve the value (|z| of hundreds
     and more); ``test_reference_closed_forms_match_finite_differences``

@@ -19,7 +19,7 @@ RTOL = 6e-7  # 2^-21 + 2^-24, see the module docstring
 
 
 def textbook_binary(y, z, g, a):
-    """The closed forms of focal_gbm/_loss.py's docstring, direct float64 numpy (fine for |z| <= 30)."""
+    """The closed forms of docs/math.md §2, direct float64 numpy (fine for |z| <= 30)."""
     p = 1.0 / (1.0 + np.exp(-z))
     log_p, log_q = np.log(p), np.log1p(-p)
 

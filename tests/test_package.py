@@ -122,3 +122,24 @@ def test_core_imports_and_computes_with_docstrings_stripped():
     assert first == "(2,) (1, 2)"
     # Either the booster imports under -OO (a future version) or the reason is given.
     assert not rest or "could not be loaded: importing xgboost failed" in rest[0]
+
+
+def test_the_project_cites_only_its_own_derivations():
+    # A clone has nothing outside the repository: no file may point to the
+    # design notes the project started from, and every "docs/math.md §N"
+    # a file cites must be a section there.
+    import re
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    math_doc = (root / "docs" / "math.md").read_text()
+    sections = set(re.findall(r"^## (\d+)\.", math_doc, flags=re.M))
+    files = [p for folder in ("focal_gbm", "tests", "benchmarks", "examples")
+             for p in (root / folder).rglob("*.py")] + [root / "README.md"]
+    cited = set()
+    for path in files:
+        text = path.read_text()
+        assert "DESIGN" + ".md" not in text, path
+        for group in re.findall(r"docs/math\.md\W*§([\d\-§, ]+)", text):
+            cited |= set(re.findall(r"\d+", group))
+    assert cited and cited <= sections, cited - sections
