@@ -28,8 +28,12 @@ def load(name: str, data_dir: Path = DATA_DIR):
 
 
 def scores(y_true, proba) -> dict[str, float]:
-    from sklearn.metrics import (average_precision_score, balanced_accuracy_score,
-                                 log_loss, roc_auc_score)
+    from sklearn.metrics import (
+        average_precision_score,
+        balanced_accuracy_score,
+        log_loss,
+        roc_auc_score,
+    )
 
     proba = np.clip(proba, 1e-15, 1 - 1e-15)
     return {

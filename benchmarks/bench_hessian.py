@@ -8,7 +8,7 @@ xgboost_train / lightgbm_train, no early stopping, booster defaults
 otherwise. Scores on the held-out fold, averaged over folds: average
 precision, ROC AUC, log loss, balanced accuracy (threshold 0.5).
 
-    python benchmarks/bench_hessian.py            # writes benchmarks/results/hessian_policy.{md,csv}
+    python benchmarks/bench_hessian.py    # writes benchmarks/results/hessian_policy.{md,csv}
     python benchmarks/bench_hessian.py --quick    # 3 datasets, 2 folds: a smoke run
 """
 

@@ -19,7 +19,7 @@ that a noisy shared machine affects both sides alike.
    20 rounds, focal vs built-in, and the fixed part of the difference (what
    loading the compiled kernels costs before any data).
 
-    python benchmarks/bench_speed.py            # writes benchmarks/results/speed.md and BENCHMARKS.md's section
+    python benchmarks/bench_speed.py            # writes results/speed.md, BENCHMARKS.md's section
     python benchmarks/bench_speed.py --quick    # small sizes, 2 repeats
 """
 

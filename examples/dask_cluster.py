@@ -37,7 +37,8 @@ if __name__ == "__main__":  # worker processes re-import this file
                                 verbose_eval=False)
         proba = xgb.dask.predict(client, output["booster"], X).compute()
         print(f"xgboost.dask.train      alpha={objective.class_weights([0.0])[0]:.3f} "
-              f"z0={z0 + 0.0:+.3f}  train focal loss={output['history']['train']['focal_loss'][-1]:.5f}"
+              f"z0={z0 + 0.0:+.3f}  "
+              f"train focal loss={output['history']['train']['focal_loss'][-1]:.5f}"
               f"  train AP={average_precision_score(y_np, proba):.3f}")
 
         # 2. The estimators: the same parameters as the local ones.

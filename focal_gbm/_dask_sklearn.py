@@ -252,7 +252,7 @@ class DaskFocalMixin:
 
     # ---------------------------------------------------------------- local
     def to_local(self):
-        """The fitted model as the local estimator (``FocalXGBClassifier`` / ``FocalLGBMClassifier``).
+        """The fitted model as the local ``FocalXGBClassifier`` / ``FocalLGBMClassifier``.
 
         It predicts the same margins and probabilities from in-memory data,
         pickles without a cluster and keeps this estimator's parameters.

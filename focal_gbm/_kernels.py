@@ -2,14 +2,14 @@
 
 This is the only implementation of the loss, gradient and Hessian; the
 functions in ``_loss.py`` prepare arrays and call these. Notation and
-formulas as in ``docs/math.md`` (§1-§3 binary, §6 softmax, §7 rounding): margin ``z``, ``p = sigmoid(z)``,
-``q = 1 - p``, ``s1 = -log p``, ``s0 = -log q``, all formed from ``z``
-without rounding ``p`` first.
+formulas as in ``docs/math.md`` (§1-§3 binary, §6 softmax, §7 rounding):
+margin ``z``, ``p = sigmoid(z)``, ``q = 1 - p``, ``s1 = -log p``,
+``s0 = -log q``, all formed from ``z`` without rounding ``p`` first.
 
 Numba compiles each function on first use and caches the machine code in a
 per-user folder (``_cache.py`` says where, and why not next to this file), so
-only the first run on a machine pays for compilation. This module is imported lazily: ``import focal_gbm`` does not
-import numba.
+only the first run on a machine pays for compilation. This module is
+imported lazily: ``import focal_gbm`` does not import numba.
 
 Each kernel processes the rows ``start:stop`` and releases the GIL
 (``nogil=True``); ``_loss.py`` splits large arrays over a few Python threads.

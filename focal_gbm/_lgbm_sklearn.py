@@ -9,7 +9,6 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
 from ._lgbm import add_init_score
-from .multilabel import FocalOneVsRestClassifier
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
     FocalClassifierBase,
@@ -17,6 +16,7 @@ from ._sklearn import (
     booster_defaults,
     make_init,
 )
+from .multilabel import FocalOneVsRestClassifier
 
 # A line of its own in the model text, before LightGBM's trailing
 # "pandas_categorical:" line (which LightGBM's Python package reads from the

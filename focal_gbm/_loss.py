@@ -5,8 +5,8 @@ pass per call); this module shapes arrays for it and solves for the optimal
 starting margins. It imports no booster and validates nothing: callers
 (``objective.py``) check their inputs once.
 
-Derivations in ``docs/math.md``. Notation (its §1): margin ``z``, ``p = sigmoid(z)``,
-``q = 1 - p = sigmoid(-z)``, ``s1 = -log(p) = softplus(-z)`` and
+Derivations in ``docs/math.md``. Notation (its §1): margin ``z``,
+``p = sigmoid(z)``, ``q = 1 - p = sigmoid(-z)``, ``s1 = -log(p) = softplus(-z)`` and
 ``s0 = -log(q) = softplus(z)``. Everything is formed from ``z`` directly,
 never as the ``log`` of a rounded probability, so no finite margin gives a
 NaN or an inf and tiny values keep their relative precision.

@@ -64,7 +64,8 @@ def prepare(frame, target: str):
         raise InputError("the data file has a header but no rows")
     if target not in frame.columns:
         raise InputError(
-            f"target column {target!r} not found; columns are: {', '.join(map(str, frame.columns[:20]))}"
+            f"target column {target!r} not found; columns are: "
+            f"{', '.join(map(str, frame.columns[:20]))}"
         )
     labels = frame[target]
     if labels.isna().any():
@@ -162,8 +163,12 @@ class _Progress:
 def compare(X, y, *, booster: str = "xgboost", folds: int = 5, seed: int = 0,
             progress: bool = True) -> list[dict]:
     """Cross-validated scores of every candidate; one dict per candidate."""
-    from sklearn.metrics import (average_precision_score, balanced_accuracy_score, log_loss,
-                                 roc_auc_score)
+    from sklearn.metrics import (
+        average_precision_score,
+        balanced_accuracy_score,
+        log_loss,
+        roc_auc_score,
+    )
     from sklearn.model_selection import StratifiedKFold
 
     minority = int(min(y.sum(), len(y) - y.sum()))
@@ -339,9 +344,10 @@ def run_compare(args) -> int:
                       progress=not args.no_progress and sys.stderr.isatty())
     print(format_table(results))
     if args.json:
-        payload = {"data": source, "positive_class": (positive if isinstance(positive, (str, int, float, bool))
-                                              else str(positive)), "booster": args.booster,
-                   "folds": args.folds, "seed": args.seed, "results": results}
+        plain = isinstance(positive, (str, int, float, bool))
+        payload = {"data": source, "positive_class": positive if plain else str(positive),
+                   "booster": args.booster, "folds": args.folds, "seed": args.seed,
+                   "results": results}
         try:
             args.json.write_text(json.dumps(payload, indent=2))
         except OSError as error:

@@ -10,8 +10,8 @@ import itertools
 
 import numpy as np
 import pytest
-
 import reference
+
 from focal_gbm import FocalLoss
 
 GAMMAS = (0.0, 0.5, 1.0, 2.0, 3.5, 5.0)

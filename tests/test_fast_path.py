@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-
 import reference
+
 from focal_gbm import FocalLoss, SoftmaxFocalLoss
 
 RTOL = 6e-7  # 2^-21 + 2^-24, see the module docstring

@@ -6,9 +6,9 @@ import itertools
 
 import numpy as np
 import pytest
+import reference
 from scipy.special import log_softmax, softmax
 
-import reference
 from focal_gbm import FocalLoss, SoftmaxFocalLoss
 
 GAMMAS = (0.0, 0.5, 1.0, 2.0, 3.5, 5.0)
