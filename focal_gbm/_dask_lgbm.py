@@ -39,6 +39,12 @@ class DaskFocalLGBMClassifier(DaskFocalMixin, FocalLGBMClassifier):
     and ``decision_function`` return Dask arrays; :meth:`to_local` returns
     the equivalent :class:`~focal_gbm.FocalLGBMClassifier`.
 
+    Attributes
+    ----------
+    The attributes of :class:`~focal_gbm.FocalLGBMClassifier`, computed over
+    all partitions (``classes_``, ``init_score_``, the fitted alpha in
+    ``objective_``), and ``booster_`` trained by ``lightgbm.dask``.
+
     Notes
     -----
     ``lightgbm.dask`` evaluates ``eval_set`` on each worker's own partitions

@@ -36,6 +36,12 @@ class DaskFocalXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
     ``decision_function`` return Dask arrays; :meth:`to_local` returns the
     equivalent :class:`~focal_gbm.FocalXGBClassifier`.
 
+    Attributes
+    ----------
+    The attributes of :class:`~focal_gbm.FocalXGBClassifier`, computed over
+    all partitions (``classes_``, ``init_score_``, the fitted alpha in
+    ``objective_``), and ``booster_`` trained by ``xgboost.dask``.
+
     Examples
     --------
     >>> import dask.array as da

@@ -45,6 +45,34 @@ class FocalLGBMClassifier(FocalClassifierBase):
     ``booster_`` (and :meth:`save_model` files) predict probabilities that
     include it; evaluation sets and early stopping use the focal metric.
 
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels (``arange(n_labels)`` for a multi-label target).
+    n_classes_ : int
+        Number of classes (labels, for a multi-label target).
+    multilabel_ : bool
+        Whether ``y`` was a 2-D 0/1 indicator matrix.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame ``X``; absent otherwise.
+    objective_ : FocalLoss or SoftmaxFocalLoss
+        The fitted objective; its ``class_weights`` are the fitted ``focal_alpha``.
+    init_score_ : float or ndarray of shape (n_outputs,)
+        The starting margin (one per class or label), the minimiser of the
+        weighted focal loss over constants.
+    booster_ : lightgbm.Booster or None
+        The trained booster, starting margin in its first trees; None for a
+        multi-label target (see ``one_vs_rest_``).
+    one_vs_rest_ : FocalOneVsRestClassifier
+        Multi-label targets only: one booster per label.
+    evals_result_, best_iteration_, best_score_ : dict, int, dict
+        As ``LGBMClassifier`` (``{}``, 0 and ``{}`` without ``eval_set`` and
+        early stopping).
+    feature_importances_, feature_name_, n_features_, n_estimators_, n_iter_
+        As ``LGBMClassifier`` (read from ``booster_``).
+
     Examples
     --------
     >>> from sklearn.datasets import make_classification

@@ -33,6 +33,33 @@ class FocalXGBClassifier(FocalClassifierBase):
     focal metric. ``predict_proba`` returns probabilities, ``predict`` the
     original labels, ``decision_function`` margins.
 
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+        The class labels (``arange(n_labels)`` for a multi-label target).
+    n_classes_ : int
+        Number of classes (labels, for a multi-label target).
+    multilabel_ : bool
+        Whether ``y`` was a 2-D 0/1 indicator matrix.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame ``X``; absent otherwise.
+    objective_ : FocalLoss or SoftmaxFocalLoss
+        The fitted objective; its ``class_weights`` are the fitted ``focal_alpha``.
+    init_score_ : float or ndarray of shape (n_outputs,)
+        The starting margin (one per class or label), the minimiser of the
+        weighted focal loss over constants.
+    booster_ : xgboost.Booster
+        The trained booster (also ``get_booster()``).
+    evals_result_ : dict
+        The ``eval_set`` history, ``{"validation_0": {"focal_loss": [...]}}``
+        (also ``evals_result()``); absent without ``eval_set``.
+    best_iteration, best_score : int, float
+        Under early stopping, as ``XGBClassifier`` (read from the booster).
+    feature_importances_ : ndarray of shape (n_features_in_,)
+        As ``XGBClassifier.feature_importances_``.
+
     Examples
     --------
     >>> from sklearn.datasets import make_classification

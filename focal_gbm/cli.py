@@ -5,9 +5,11 @@
 
 Runs stratified cross-validation of cross entropy, class-weighted cross
 entropy and focal loss over a small grid of gamma and alpha, with one booster
-and fixed settings, and prints average precision, ROC AUC, balanced accuracy,
-log loss (mean +- standard deviation over the folds) and fit time, marking the
-best setting by average precision and those not distinguishable from it.
+and fixed settings (each fit stopped early on an inner validation split; the
+fits run in parallel), and prints average precision, ROC AUC, balanced
+accuracy, log loss (mean +- standard deviation over the folds), trees kept and
+fit time, marking the best setting by average precision and those not
+distinguishable from it.
 Errors in the input are reported on one line with exit code 2.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -28,7 +31,8 @@ CANDIDATES = [
     *[(f"focal gamma={g:g} alpha={a if a is not None else 'none'}", g, a)
       for g in (1.0, 2.0, 3.0) for a in (None, 0.25, "balanced")],
 ]
-METRICS = ("average_precision", "roc_auc", "balanced_accuracy", "log_loss", "fit_seconds")
+METRICS = ("average_precision", "roc_auc", "balanced_accuracy", "log_loss", "fit_seconds",
+           "trees")
 # Non-numeric columns with at most this many distinct values are encoded as
 # categories; above it they are almost certainly identifiers or free text.
 MAX_CATEGORIES = 50
@@ -130,73 +134,137 @@ def _check_writable(path: Path, option: str):
         path.unlink()
 
 
-def _estimator(booster: str, gamma: float, alpha, seed: int):
+# At most this many boosting rounds per fit. With early stopping, a first fit
+# on (1 - INNER_VALIDATION) of the training rows stops when its own loss on the
+# rest has not improved for EARLY_STOPPING rounds; the model is then refitted
+# on all training rows with the trees that kept (reported).
+MAX_ROUNDS = 200
+EARLY_STOPPING = 20
+INNER_VALIDATION = 0.2
+
+
+def usable_cores() -> int:
+    """CPUs this process may run on (the affinity mask where the OS has one)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def _estimator(booster: str, gamma: float, alpha, seed: int, early_stopping: int | None,
+               rounds: int):
+    common = {"n_estimators": rounds, "learning_rate": 0.05, "random_state": seed,
+              # One thread per fit: the fits themselves run in parallel, which
+              # on small data beats threads inside each fit.
+              "n_jobs": 1, "focal_gamma": gamma, "focal_alpha": alpha}
     if booster == "xgboost":
         from focal_gbm import FocalXGBClassifier
 
-        return FocalXGBClassifier(n_estimators=200, max_depth=4, learning_rate=0.05,
-                                  random_state=seed, n_jobs=2, focal_gamma=gamma,
-                                  focal_alpha=alpha)
+        return FocalXGBClassifier(max_depth=4, early_stopping_rounds=early_stopping, **common)
     from focal_gbm import FocalLGBMClassifier
 
-    return FocalLGBMClassifier(n_estimators=200, num_leaves=15, learning_rate=0.05,
-                               random_state=seed, n_jobs=2, verbose=-1, focal_gamma=gamma,
-                               focal_alpha=alpha)
+    return FocalLGBMClassifier(num_leaves=15, verbose=-1, **common)
 
 
-class _Progress:
-    """A one-line text progress bar on stderr."""
-
-    def __init__(self, total: int, stream=sys.stderr, width: int = 30):
-        self.total, self.done, self.stream, self.width = total, 0, stream, width
-
-    def step(self, label: str):
-        self.done += 1
-        filled = int(self.width * self.done / self.total)
-        bar = "#" * filled + "-" * (self.width - filled)
-        self.stream.write(f"\r[{bar}] {self.done}/{self.total} {label[:40]:40s}")
-        if self.done == self.total:
-            self.stream.write("\n")
-        self.stream.flush()
-
-
-def compare(X, y, *, booster: str = "xgboost", folds: int = 5, seed: int = 0,
-            progress: bool = True) -> list[dict]:
-    """Cross-validated scores of every candidate; one dict per candidate."""
+def _fit_and_score(X, y, train, test, *, booster, gamma, alpha, seed, early_stopping):
+    """One candidate on one fold: its scores, fit time and trees kept."""
     from sklearn.metrics import (
         average_precision_score,
         balanced_accuracy_score,
         log_loss,
         roc_auc_score,
     )
+    from sklearn.model_selection import train_test_split
+
+    start = time.perf_counter()
+    trees = MAX_ROUNDS
+    if early_stopping:
+        # The number of trees from an inner validation split, then the model
+        # refitted on all the training rows with that many trees.
+        fit, valid = train_test_split(train, test_size=INNER_VALIDATION, stratify=y[train],
+                                      random_state=seed)
+        probe = _estimator(booster, gamma, alpha, seed, early_stopping, MAX_ROUNDS)
+        extra = {"eval_set": [(X[valid], y[valid])]}
+        if booster == "lightgbm":
+            import lightgbm
+
+            extra["callbacks"] = [lightgbm.early_stopping(early_stopping, verbose=False)]
+        probe.fit(X[fit], y[fit], **extra)
+        trees = (probe.best_iteration + 1 if booster == "xgboost"
+                 else probe.best_iteration_ or MAX_ROUNDS)
+    model = _estimator(booster, gamma, alpha, seed, None, trees).fit(X[train], y[train])
+    seconds = time.perf_counter() - start
+    proba = model.predict_proba(X[test])[:, 1]
+    return {
+        "average_precision": average_precision_score(y[test], proba),
+        "roc_auc": roc_auc_score(y[test], proba),
+        "balanced_accuracy": balanced_accuracy_score(y[test], proba >= 0.5),
+        "log_loss": log_loss(y[test], np.clip(proba, 1e-15, 1 - 1e-15), labels=[0, 1]),
+        "fit_seconds": seconds,
+        "trees": trees,
+    }
+
+
+def compare(X, y, *, booster: str = "xgboost", folds: int = 5, seed: int = 0,
+            progress: bool = True, n_jobs: int | None = None,
+            early_stopping: int | None = EARLY_STOPPING) -> list[dict]:
+    """Cross-validated scores of every candidate; one dict per candidate.
+
+    Every (candidate, fold) fit runs as its own job, ``n_jobs`` at a time
+    (default: the usable cores), each booster on one thread. With
+    ``early_stopping`` the number of trees comes from a first fit that holds
+    out a stratified ``INNER_VALIDATION`` share of the training rows and stops
+    when its own loss there has not improved for that many rounds; the model
+    scored is refitted on all training rows with that many trees. ``None``
+    trains ``MAX_ROUNDS`` trees.
+    """
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
     from sklearn.model_selection import StratifiedKFold
 
     minority = int(min(y.sum(), len(y) - y.sum()))
-    if minority < folds:
+    needed = folds * (2 if early_stopping else 1)  # and some in each inner validation split
+    if minority < needed:
         raise InputError(
-            f"the minority class has {minority} rows, fewer than --folds {folds}"
+            f"the minority class has {minority} rows; --folds {folds} needs at least {needed}"
         )
     splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y))
-    bar = _Progress(len(CANDIDATES) * folds) if progress else None
+    jobs = [(i, f) for i in range(len(CANDIDATES)) for f in range(folds)]
+    scores = {}
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(jobs), unit="fit", file=sys.stderr, dynamic_ncols=True)
+    # Threads: XGBoost, LightGBM and the focal kernels release the GIL.
+    with ThreadPoolExecutor(max_workers=n_jobs or usable_cores()) as pool:
+        futures = {}
+        for i, f in jobs:
+            _, gamma, alpha = CANDIDATES[i]
+            train, test = splits[f]
+            futures[pool.submit(_fit_and_score, X, y, train, test, booster=booster,
+                                gamma=gamma, alpha=alpha, seed=seed,
+                                early_stopping=early_stopping)] = (i, f)
+        try:
+            for future in as_completed(futures):
+                scores[futures[future]] = future.result()
+                if bar is not None:
+                    bar.set_postfix_str(CANDIDATES[futures[future][0]][0], refresh=False)
+                    bar.update()
+        except BaseException:  # an error or Ctrl-C: do not start the remaining fits
+            for future in futures:
+                future.cancel()
+            raise
+        finally:
+            if bar is not None:
+                bar.close()
     results = []
-    for name, gamma, alpha in CANDIDATES:
-        scores = {m: [] for m in METRICS}
-        for train, test in splits:
-            start = time.perf_counter()
-            model = _estimator(booster, gamma, alpha, seed).fit(X[train], y[train])
-            scores["fit_seconds"].append(time.perf_counter() - start)
-            proba = model.predict_proba(X[test])[:, 1]
-            scores["average_precision"].append(average_precision_score(y[test], proba))
-            scores["roc_auc"].append(roc_auc_score(y[test], proba))
-            scores["balanced_accuracy"].append(balanced_accuracy_score(y[test], proba >= 0.5))
-            scores["log_loss"].append(log_loss(y[test], np.clip(proba, 1e-15, 1 - 1e-15),
-                                               labels=[0, 1]))
-            if bar:
-                bar.step(name)
+    for i, (name, gamma, alpha) in enumerate(CANDIDATES):
+        values = {m: [float(scores[(i, f)][m]) for f in range(folds)] for m in METRICS}
         results.append({"name": name, "focal_gamma": gamma, "focal_alpha": alpha,
-                        **{m: float(np.mean(v)) for m, v in scores.items()},
-                        **{f"{m}_std": float(np.std(v)) for m, v in scores.items()},
-                        **{f"{m}_folds": [float(x) for x in v] for m, v in scores.items()}})
+                        **{m: float(np.mean(v)) for m, v in values.items()},
+                        **{f"{m}_std": float(np.std(v)) for m, v in values.items()},
+                        **{f"{m}_folds": v for m, v in values.items()}})
     mark_best(results)
     return results
 
@@ -228,16 +296,17 @@ def format_table(results: list[dict]) -> str:
         return f"{row[metric]:.4f} +- {row[f'{metric}_std']:.4f}"
 
     header = (f"  {'setting':34s} {'avg prec':>17s} {'ROC AUC':>17s} {'bal acc':>17s} "
-              f"{'log loss':>17s} {'fit s':>6s}")
+              f"{'log loss':>17s} {'trees':>5s} {'fit s':>6s}")
     lines = [header, "  " + "-" * (len(header) - 2)]
     for row in results:
         mark = "*" if row["best"] else "=" if row["tied_with_best"] else " "
         lines.append(
             f"{mark} {row['name']:34s} {cell(row, 'average_precision'):>17s} "
             f"{cell(row, 'roc_auc'):>17s} {cell(row, 'balanced_accuracy'):>17s} "
-            f"{cell(row, 'log_loss'):>17s} {row['fit_seconds']:6.2f}"
+            f"{cell(row, 'log_loss'):>17s} {row['trees']:5.0f} {row['fit_seconds']:6.2f}"
         )
-    lines.append("mean +- standard deviation over the folds.")
+    lines.append("mean +- standard deviation over the folds; trees: kept after early stopping "
+                 "(mean over folds).")
     lines.append("* best average precision; = not distinguishable from it (paired t-test over "
                  "the folds, p >= 0.05).")
     lines.append("Log loss rewards calibration, which focal loss trades for ranking.")
@@ -296,6 +365,12 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--booster", choices=("xgboost", "lightgbm"), default="xgboost")
     cmp.add_argument("--folds", type=int, default=5)
     cmp.add_argument("--seed", type=int, default=0)
+    cmp.add_argument("--n-jobs", type=int, metavar="N",
+                     help="fits run at the same time (default: the usable CPU cores)")
+    cmp.add_argument("--early-stopping", type=int, default=EARLY_STOPPING, metavar="ROUNDS",
+                     help=f"choose each fit's trees by stopping after ROUNDS rounds without "
+                          f"improvement on {INNER_VALIDATION:.0%} of its training rows, then "
+                          f"refit; 0 trains all {MAX_ROUNDS} rounds (default: %(default)s)")
     cmp.add_argument("--plot", type=Path, metavar="FILE", help="save a comparison figure (PNG)")
     cmp.add_argument("--json", type=Path, metavar="FILE", help="save results as JSON")
     cmp.add_argument("--no-progress", action="store_true",
@@ -321,6 +396,10 @@ def run_cache(args) -> int:
 def run_compare(args) -> int:
     if args.folds < 2:
         raise InputError(f"--folds must be at least 2, got {args.folds}")
+    if args.n_jobs is not None and args.n_jobs < 1:
+        raise InputError(f"--n-jobs must be at least 1, got {args.n_jobs}")
+    if args.early_stopping < 0:
+        raise InputError(f"--early-stopping must be >= 0 (0: off), got {args.early_stopping}")
     if args.data is None:
         from focal_gbm.datasets import make_imbalanced
 
@@ -338,10 +417,16 @@ def run_compare(args) -> int:
         print(f"note: {note}", file=sys.stderr)
     print(f"data: {source}; positive class {positive!r}: {int(y.sum())} of {len(y)} rows "
           f"({100 * y.mean():.1f}%)")
-    print(f"booster: {args.booster}, 200 rounds, learning rate 0.05; "
-          f"stratified {args.folds}-fold CV (seed {args.seed})\n")
+    stopping = (f"trees chosen by early stopping ({args.early_stopping} rounds) on "
+                f"{INNER_VALIDATION:.0%} of each training fold" if args.early_stopping
+                else "no early stopping")
+    n_jobs = args.n_jobs or usable_cores()
+    print(f"booster: {args.booster}, at most {MAX_ROUNDS} rounds, learning rate 0.05, "
+          f"{stopping}; stratified {args.folds}-fold CV (seed {args.seed}), "
+          f"{n_jobs} fits at a time\n")
     results = compare(X, y, booster=args.booster, folds=args.folds, seed=args.seed,
-                      progress=not args.no_progress and sys.stderr.isatty())
+                      progress=not args.no_progress and sys.stderr.isatty(), n_jobs=n_jobs,
+                      early_stopping=args.early_stopping or None)
     print(format_table(results))
     if args.json:
         plain = isinstance(positive, (str, int, float, bool))
