@@ -143,8 +143,8 @@ class DaskFocalMixin:
         # alpha and the starting margin, for all partitions together.
         totals = focal_dask.label_totals(objective, y_encoded, sample_weight,
                                          **self._class_count_kw())
-        objective._fit_alpha_from_totals(totals)
-        self.init_score_ = np.asarray(objective._init_score_from_totals(totals))
+        objective.fit_alpha_from_totals(totals)
+        self.init_score_ = np.asarray(objective.init_score_from_totals(totals))
         self.objective_ = objective
         evals = [self._eval_triple(i, Xe, ye, eval_sample_weight)
                  for i, (Xe, ye) in enumerate(eval_set or [])]

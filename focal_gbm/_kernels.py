@@ -36,11 +36,12 @@ from numba import types
 from numba.extending import intrinsic
 
 from ._cache import jit
+from ._loss import HESSIAN_FLOOR, HESSIAN_POLICIES
 
-EXACT, CLIP, ABS, SURROGATE, FISHER = 0, 1, 2, 3, 4
-POLICY_CODES = {"exact": EXACT, "clip": CLIP, "abs": ABS, "surrogate": SURROGATE,
-                "fisher": FISHER}
-HESSIAN_FLOOR = 1e-6
+# The policy codes the kernels branch on: positions in _loss.HESSIAN_POLICIES,
+# the one list of policy names (docs/math.md §3).
+EXACT, CLIP, ABS, SURROGATE, FISHER = (
+    HESSIAN_POLICIES.index(name) for name in ("exact", "clip", "abs", "surrogate", "fisher"))
 _F64_MAX = np.finfo(np.float64).max
 _F64_TINY = np.finfo(np.float64).tiny  # the smallest normal float64
 _SUBNORMAL_SCALE = 2.0**1000  # lifts any subnormal to a normal number, keeps 1 * it finite

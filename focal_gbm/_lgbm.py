@@ -17,8 +17,9 @@ from typing import Any
 
 import numpy as np
 
+from ._booster import labels_and_weights
 from ._validation import check_labels
-from .objective import FocalLoss, _labels_and_weights
+from .objective import FocalLoss
 
 # Header line of a built-in binary / multiclass model; a model trained with a
 # callable objective has none, and LightGBM then returns raw scores from predict().
@@ -166,11 +167,11 @@ def lightgbm_train(
     params.setdefault("metric", "None")
     # Checked here, before LightGBM builds the Datasets: building them turns
     # NaN labels into 0, so the objective and metric could not tell any more.
-    y, w = _labels_and_weights(train_set)
+    y, w = labels_and_weights(train_set)
     check_labels(y, name="train_set's label")
     for i, dataset in enumerate(valid_sets or []):
         if dataset is not train_set:
-            check_labels(_labels_and_weights(dataset)[0], name=f"valid_sets[{i}]'s label")
+            check_labels(labels_and_weights(dataset)[0], name=f"valid_sets[{i}]'s label")
     if y.ndim != 1:
         raise ValueError("LightGBM trains one label column at a time; y must be 1-D")
     objective.fit_alpha(y, w)

@@ -12,7 +12,6 @@ from ._lgbm import add_init_score
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
     FocalClassifierBase,
-    SklearnMetric,
     booster_defaults,
     make_init,
 )
@@ -105,8 +104,8 @@ class FocalLGBMClassifier(FocalClassifierBase):
     def _fit_booster(self, X, y, sample_weight, evals, fit_params):
         if self.multilabel_:
             # LightGBM has no multi-label mode: one booster per label.
-            per_label = type(self)(**{**self.get_params(), "focal_gamma": 2.0,
-                                      "focal_alpha": None})
+            # Each label's own focal_gamma / focal_alpha are set by the one-vs-rest.
+            per_label = type(self)(**self.get_params())
             self.booster_ = None
             self.one_vs_rest_ = FocalOneVsRestClassifier(
                 per_label, focal_gamma=self.focal_gamma, focal_alpha=self.focal_alpha
@@ -142,7 +141,7 @@ class FocalLGBMClassifier(FocalClassifierBase):
                                 if any(we is not None for _, _, we in evals) else None),
             eval_init_score=[self._repeat_margin(self.init_score_, ye)
                              for _, ye, _ in evals] or None,
-            eval_metric=SklearnMetric(self.objective_, lightgbm=True),
+            eval_metric=self.objective_.sklearn_metric(lightgbm=True),
             **fit_params,
         )
         self.booster_ = add_init_score(self._trained_booster(model), self.init_score_)

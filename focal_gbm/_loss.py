@@ -35,7 +35,10 @@ import numpy as np
 from numpy.typing import NDArray
 
 HESSIAN_POLICIES = ("exact", "clip", "abs", "surrogate", "fisher")
-"""Ways to turn the exact second derivative into a usable curvature."""
+"""Ways to turn the exact second derivative into a usable curvature (docs/math.md §3).
+
+The one list of policy names; a policy's position is the code the kernels use.
+"""
 
 HESSIAN_FLOOR = 1e-6
 """Smallest curvature the ``"clip"`` policy lets through, per unit of weight."""
@@ -48,6 +51,11 @@ infinity; 30 is far enough that sigmoid(+-30) is within 1e-13 of 0 or 1.
 """
 
 _NO_WEIGHT = np.empty(0)
+
+
+def weighted_mean(totals) -> float:
+    """``totals[0] / totals[1]`` (a loss sum over a weight sum), 0 for no weight."""
+    return float(totals[0] / totals[1]) if totals[1] > 0 else 0.0
 
 
 def _kernels():
@@ -104,8 +112,8 @@ def _run(kernel, n_rows: int, n_cols: int, *args) -> list:
 
 def _policy(hessian: str) -> int:
     try:
-        return _kernels().POLICY_CODES[hessian]
-    except KeyError:
+        return HESSIAN_POLICIES.index(hessian)
+    except ValueError:
         raise ValueError(f"hessian must be one of {HESSIAN_POLICIES}, got {hessian!r}") from None
 
 

@@ -28,8 +28,9 @@ from sklearn.utils.validation import (
 )
 
 from . import _loss
-from ._validation import check_alpha, check_gamma
-from .objective import DEFAULT_HESSIAN, FocalLoss, SoftmaxFocalLoss, margin_repeat
+from ._booster import margin_repeat
+from ._validation import check_alpha, check_gamma, per_column
+from .objective import DEFAULT_HESSIAN, FocalLoss, SoftmaxFocalLoss
 
 try:  # scikit-learn >= 1.6
     from sklearn.utils.validation import validate_data as _sk_validate_data
@@ -211,11 +212,9 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
                     f"{name} must be a single value for a binary problem (focal_alpha is the "
                     "weight of classes_[1]), got an array"
                 )
-            if np.ndim(value) == 1 and np.size(value) != n_classes:
-                raise ValueError(
-                    f"{name} has {np.size(value)} values but y has {n_classes} {what}; give "
-                    f"one value per {what[:-1]}, in the order of classes_"
-                )
+            per_column(value, n_classes, name=name,
+                       counted=f"y has {{n}} {what}; give one value per {what[:-1]}, "
+                               "in the order of classes_")
         if multilabel or n_classes == 2:
             return FocalLoss(**params)
         if np.ndim(self.focal_gamma) == 1:
@@ -404,28 +403,3 @@ def labels_from_margin(margin, classes, multilabel: bool):
         return (margin > 0).astype(np.int64)
     index = (margin > 0).astype(np.intp) if margin.ndim == 1 else np.argmax(margin, axis=1)
     return classes[index]
-
-
-class SklearnMetric:
-    """The focal metric in the scikit-learn wrappers' ``eval_metric`` convention.
-
-    A module-level class (not a closure) so that fitted estimators pickle.
-    ``lightgbm=True`` returns LightGBM's ``(name, value, is_higher_better)``
-    instead of XGBoost's plain value.
-    """
-
-    def __init__(self, objective, *, lightgbm: bool):
-        self.objective = objective
-        self.lightgbm = lightgbm
-        self.__name__ = objective.name  # XGBoost names the metric after it
-
-    def __call__(self, y_true, y_score, sample_weight=None):
-        y_score = np.asarray(y_score)
-        y_true = self.objective._align_labels(np.asarray(y_true), y_score)
-        y, z, w = self.objective._checked(y_true, y_score, sample_weight)
-        # Under xgboost.dask every worker sees its own rows: report the global mean.
-        value = self.objective._mean_loss(y, z, w, across_xgboost_workers=not self.lightgbm)
-        return (self.__name__, value, False) if self.lightgbm else value
-
-
-

@@ -115,8 +115,13 @@ def check_sample_weight(sample_weight: ArrayLike | None, n_samples: int):
     return w
 
 
-def per_column(value, n_columns: int | None, *, name: str):
-    """Check that an array-valued hyper-parameter has one entry per column."""
+def per_column(value, n_columns: int | None, *, name: str,
+               counted: str = "the labels have {n} columns"):
+    """Check that an array-valued hyper-parameter has one entry per column (class, label).
+
+    The one place this rule is checked; ``counted`` says what was counted in
+    the error message, with ``{n}`` for the count.
+    """
     if np.ndim(value) == 0:
         return value
     if n_columns is None:
@@ -125,7 +130,5 @@ def per_column(value, n_columns: int | None, *, name: str):
             "per-column values need 2-D labels of shape (n_samples, n_columns)"
         )
     if np.size(value) != n_columns:
-        raise ValueError(
-            f"{name} has {np.size(value)} values but the labels have {n_columns} columns"
-        )
+        raise ValueError(f"{name} has {np.size(value)} values but {counted.format(n=n_columns)}")
     return value

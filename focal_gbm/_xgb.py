@@ -10,7 +10,8 @@ from typing import Any
 
 import numpy as np
 
-from .objective import FocalLoss, _labels_and_weights
+from ._booster import labels_and_weights
+from .objective import FocalLoss
 
 # sigmoid(z0) is handed to XGBoost as a float32 probability: keep it strictly
 # inside (0, 1) after rounding, which float32 allows up to about |z0| = 16.
@@ -92,7 +93,7 @@ def xgboost_train(
             "params['objective'] must be 'binary:logistic' (it only sets how XGBoost "
             f"turns margins into probabilities), got {configured!r}"
         )
-    y, w = _labels_and_weights(dtrain)
+    y, w = labels_and_weights(dtrain)
     objective.fit_alpha(y, w)
     if "base_score" not in params and kwargs.get("xgb_model") is None:
         # One probability per label column for 2-D labels (XGBoost >= 3.1).

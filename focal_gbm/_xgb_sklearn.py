@@ -8,7 +8,6 @@ from sklearn.utils.validation import check_is_fitted
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
     FocalClassifierBase,
-    SklearnMetric,
     booster_defaults,
     make_init,
 )
@@ -107,7 +106,7 @@ class FocalXGBClassifier(FocalClassifierBase):
         self._booster_model = self._new_wrapper(
             params,
             objective=self.objective_,
-            eval_metric=SklearnMetric(self.objective_, lightgbm=False),
+            eval_metric=self.objective_.sklearn_metric(lightgbm=False),
             disable_default_eval_metric=True,
         )
         self._booster_model.fit(

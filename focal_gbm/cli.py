@@ -367,9 +367,10 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--seed", type=int, default=0)
     cmp.add_argument("--n-jobs", type=int, metavar="N",
                      help="fits run at the same time (default: the usable CPU cores)")
+    # (argparse %-formats help texts: a literal percent sign is written %%.)
     cmp.add_argument("--early-stopping", type=int, default=EARLY_STOPPING, metavar="ROUNDS",
                      help=f"choose each fit's trees by stopping after ROUNDS rounds without "
-                          f"improvement on {INNER_VALIDATION:.0%} of its training rows, then "
+                          f"improvement on {INNER_VALIDATION:.0%}% of its training rows, then "
                           f"refit; 0 trains all {MAX_ROUNDS} rounds (default: %(default)s)")
     cmp.add_argument("--plot", type=Path, metavar="FILE", help="save a comparison figure (PNG)")
     cmp.add_argument("--json", type=Path, metavar="FILE", help="save results as JSON")

@@ -42,9 +42,9 @@ import dask.array as da
 import numpy as np
 from numpy.typing import NDArray
 
+from ._booster import margin_repeat
 from ._lazy import lazy_getattr
-from ._validation import check_sample_weight
-from .objective import FocalLoss, SoftmaxFocalLoss, _FocalObjective, margin_repeat
+from .objective import SoftmaxFocalLoss, _FocalObjective
 
 # The estimators import a booster: loaded on first access, so not in __all__.
 __all__ = [
@@ -119,21 +119,20 @@ def _paired_blocks(y: da.Array, sample_weight: da.Array | None, what: str = "y")
 
 def _partition_totals(objective: _FocalObjective, y_block, w_block, n_classes, columns):
     """Validated class totals of one partition (runs on a worker)."""
-    y = objective._check_labels(y_block)
-    w = check_sample_weight(w_block, y.shape[0])
-    if isinstance(objective, SoftmaxFocalLoss) and y.size and y.max() >= n_classes:
-        raise ValueError(f"y holds class {int(y.max())} but there are {n_classes} classes; "
-                         f"labels must lie in [0, {n_classes - 1}]")
-    if isinstance(objective, FocalLoss) and y.ndim == 2 and y.shape[1] != columns:
-        raise ValueError(f"y has {y.shape[1]} columns in one partition, {columns} in the first")
-    return objective._label_totals(y, w, n_classes)
+    if isinstance(objective, SoftmaxFocalLoss):
+        return objective.label_totals(y_block, w_block, n_classes=n_classes)
+    totals = objective.label_totals(y_block, w_block)
+    if totals.ndim == 2 and totals.shape[1] != columns:
+        raise ValueError(f"y has {totals.shape[1]} columns in one partition, {columns} in the "
+                         "first")
+    return totals
 
 
 def _n_classes(objective: _FocalObjective, y: da.Array, n_classes: int | None):
     """Softmax: one class count for every partition (some may lack the last classes)."""
     if not isinstance(objective, SoftmaxFocalLoss):
         return None
-    known = objective._known_n_classes(n_classes)
+    known = objective.known_n_classes(n_classes)
     return known if known is not None else max(int(y.max().compute()) + 1, 2)
 
 
@@ -185,7 +184,7 @@ def fit_alpha(objective: _FocalObjective, y, sample_weight=None, *,
         the last ones.
     """
     totals = label_totals(objective, y, sample_weight, n_classes=n_classes)
-    return objective._fit_alpha_from_totals(totals)
+    return objective.fit_alpha_from_totals(totals)
 
 
 def init_score(objective: _FocalObjective, y, sample_weight=None, *,
@@ -200,7 +199,7 @@ def init_score(objective: _FocalObjective, y, sample_weight=None, *,
     ``init_score=repeat_init_score(z0, y)``.
     """
     totals = label_totals(objective, y, sample_weight, n_classes=n_classes)
-    return objective._init_score_from_totals(totals)
+    return objective.init_score_from_totals(totals)
 
 
 def _repeat_rows(block: NDArray, init_score: NDArray) -> NDArray:

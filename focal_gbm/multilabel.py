@@ -20,6 +20,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._loss import INIT_MARGIN_BOUND
 from ._sklearn import FocalTagsMixin, validate_X
+from ._validation import per_column
 
 
 class _ConstantLabel:
@@ -61,10 +62,8 @@ def _per_label(value, n_labels: int, name: str):
     """One value per label from a scalar / None / "balanced" or an array of n_labels."""
     if value is None or isinstance(value, str) or np.ndim(value) == 0:
         return [value] * n_labels
-    values = list(np.asarray(value, dtype=np.float64))
-    if len(values) != n_labels:
-        raise ValueError(f"{name} has {len(values)} values but Y has {n_labels} labels")
-    return values
+    per_column(value, n_labels, name=name, counted="Y has {n} labels")
+    return list(np.asarray(value, dtype=np.float64))
 
 
 def _fit_label(estimator, X, y, sample_weight, eval_set, eval_sample_weight, fit_params):

@@ -1,26 +1,31 @@
-"""Focal loss as a training objective and metric for XGBoost and LightGBM.
+"""The focal losses as objects: :class:`FocalLoss` and :class:`SoftmaxFocalLoss`.
 
-:class:`FocalLoss` is a thin, picklable layer over :mod:`focal_gbm._loss`: it
-validates inputs, applies class and sample weights, and speaks each booster's
-calling convention. It imports no booster.
+Each holds its hyper-parameters (gamma, alpha, the Hessian policy) and the
+fitted class weights, validates inputs, and computes the loss, its
+derivatives, balanced alpha and the starting margin with the pure functions
+of :mod:`focal_gbm._loss` (derivations in ``docs/math.md``). Balanced alpha
+and the starting margin depend on the labels only through their
+sample-weighted class totals (:meth:`label_totals`), which add up over any
+split of the rows: :mod:`focal_gbm.dask` computes them over all partitions
+with the same methods. How the boosters call the objects (conventions,
+caching, metric) is :class:`focal_gbm._booster.BoosterObjective`'s. Imports no
+booster.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
-from dataclasses import dataclass
+import abc
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _loss
+from ._booster import BoosterObjective
 from ._validation import (
     check_alpha,
     check_class_labels,
     check_gamma,
     check_labels,
-    check_margin,
     check_sample_weight,
     per_column,
 )
@@ -55,59 +60,12 @@ _HESSIAN_DOC = """hessian : {"clip", "exact", "abs", "surrogate", "fisher"}, def
         the two positive surrogates ranked last."""
 
 
-def _booster_of(data) -> str | None:
-    """``"xgboost"`` or ``"lightgbm"`` for a booster's data object, else None."""
-    module = type(data).__module__.split(".", 1)[0]
-    if module in ("xgboost", "lightgbm") and hasattr(data, "get_label"):
-        return module
-    return None
+class _FocalObjective(BoosterObjective):
+    """What the binary and softmax focal losses share: parameters, alpha, the array API.
 
-
-def _labels_and_weights(data, shape: tuple[int, ...] | None = None):
-    """Labels and weights (or None) of a booster's data object.
-
-    Labels are reshaped to ``shape`` (the margin's) when given, otherwise to
-    (n_rows,) or (n_rows, n_columns).
+    Subclasses implement the abstract hooks below (and those of
+    :class:`~focal_gbm._booster.BoosterObjective`) for their label type.
     """
-    # An unconstructed lightgbm.Dataset raises on get_label/get_weight for a
-    # field that was not given (it would have to ask the C++ side).
-    try:
-        y = data.get_label()
-    except Exception:
-        y = None
-    if y is None:
-        raise ValueError("the training data has no label; FocalLoss needs y_true")
-    y = np.asarray(y)
-    # XGBoost < 3 hands 2-D labels back flattened.
-    if shape is not None and y.shape != shape and y.size == int(np.prod(shape)):
-        y = y.reshape(shape)
-    elif shape is None and hasattr(data, "num_row") and y.size != data.num_row():
-        y = y.reshape(data.num_row(), -1)
-    try:
-        w = data.get_weight()
-    except Exception:
-        w = None
-    # XGBoost returns an empty array, LightGBM None, when there are no weights.
-    if w is not None and np.size(w) == 0:
-        w = None
-    return y, w
-
-
-class _FocalObjective:
-    """What the binary and softmax focal losses share: conventions and caching.
-
-    Subclasses provide ``_check_labels``, ``_check_shapes``, ``_params``,
-    ``_loss_values``, ``_loss_sum``, ``_n_losses_per_row``, ``_grad_hess_values``,
-    ``_label_totals``, ``_alpha_from_totals``, ``_init_score_from_totals`` and
-    ``init_score``.
-
-    Balanced alpha and the starting margin depend on the labels only through
-    ``_label_totals`` (sample-weighted class totals), which add up over any
-    split of the rows: that is what lets :mod:`focal_gbm.dask` compute them
-    over all partitions of a Dask collection with the same code.
-    """
-
-    name = "focal_loss"
 
     def __init__(self, *, gamma, alpha, hessian):
         self.gamma = check_gamma(gamma)
@@ -121,26 +79,6 @@ class _FocalObjective:
         self._fitted_alpha = None
         self._reset_caches()
 
-    def _reset_caches(self):
-        self._data_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._array_cache: _Validated | None = None
-        # The class weights of the training labels this thread is training on,
-        # for the metric on evaluation data (the booster calls the objective,
-        # then the metric, from the thread that trains).
-        self._this_thread = threading.local()
-
-    # ------------------------------------------------------------------ state
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        # Cached booster data is neither picklable nor meaningful elsewhere.
-        for name in ("_data_cache", "_array_cache", "_this_thread"):
-            del state[name]
-        return state
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._reset_caches()
-
     def __repr__(self) -> str:
         def show(v):
             return repr(v.tolist()) if isinstance(v, np.ndarray) else repr(v)
@@ -150,21 +88,50 @@ class _FocalObjective:
             f"alpha={show(self.alpha)}, hessian={self.hessian!r})"
         )
 
-    # ------------------------------------------------------ hyper-parameters
-    def fit_alpha(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
-        """Fix ``"balanced"`` class weights from these labels; returns self.
+    # ----------------------------------------------------------- the hooks
+    @staticmethod
+    @abc.abstractmethod
+    def _label_totals(y: NDArray, w: NDArray | None, n_classes: int | None = None) -> NDArray:
+        """Sample-weighted class totals of validated labels (additive over rows)."""
 
-        A no-op for numeric or ``None`` alpha. Call it when the data the
-        objective is trained on is not the data the weights should come from
-        (for example, to share one alpha across cross-validation folds).
-        """
+    @staticmethod
+    @abc.abstractmethod
+    def _alpha_from_totals(totals: NDArray):
+        """Balanced class weights from class totals (docs/math.md §4)."""
+
+    @abc.abstractmethod
+    def init_score_from_totals(self, totals: NDArray):
+        """The starting margin from class totals (docs/math.md §5)."""
+
+    @abc.abstractmethod
+    def _loss_values(self, y, z, w) -> NDArray:
+        """Per-example weighted loss of validated arrays."""
+
+    @abc.abstractmethod
+    def _loss_sum(self, y, z, w, training_alpha=None) -> float:
+        """Sum of the weighted loss of validated arrays."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def _n_losses_per_row(y) -> int:
+        """Loss terms per row (columns of 2-D binary labels, else 1)."""
+
+    # ------------------------------------------------------ class weights
+    def _validated(self, y_true, sample_weight):
         y = self._check_labels(y_true)
-        w = check_sample_weight(sample_weight, y.shape[0])
-        return self._fit_alpha_from_totals(self._label_totals(y, w))
+        return y, check_sample_weight(sample_weight, y.shape[0])
 
-    def _fit_alpha_from_totals(self, totals: NDArray):
+    def fit_alpha_from_totals(self, totals: NDArray):
+        """Fix ``"balanced"`` class weights from class totals (:meth:`label_totals`).
+
+        Totals add up over any split of the rows, so the sum of the totals of
+        every partition of a data set gives the weights of the whole: what
+        :func:`focal_gbm.dask.fit_alpha` does. Returns self; a no-op for a
+        numeric or ``None`` alpha.
+        """
         self._fitted_alpha = (
-            self._alpha_from_totals(totals) if isinstance(self.alpha, str) else None
+            self._alpha_from_totals(np.asarray(totals, dtype=np.float64))
+            if isinstance(self.alpha, str) else None
         )
         return self
 
@@ -185,32 +152,16 @@ class _FocalObjective:
             return training_alpha
         return self._alpha_from_totals(totals())
 
+    @property
+    def _alpha_from_labels(self) -> bool:
+        """Whether the class weights come from the labels trained on ("balanced", unpinned)."""
+        return isinstance(self.alpha, str) and self._fitted_alpha is None
+
     def _training_alpha(self, y: NDArray, w: NDArray | None, n_columns: int | None):
-        """The class weights for training on ``y``: "balanced" comes from these labels.
-
-        Computed per training set (cached with its validated labels), so an
-        objective reused for another fit, or by several threads at once,
-        weighs each training set by its own classes. Under distributed
-        XGBoost each worker sees only its own rows, and class weights taken
-        from them would differ from worker to worker: refuse, and say how to
-        compute them over all partitions.
-        """
-        if not isinstance(self.alpha, str) or self._fitted_alpha is not None:
+        """The class weights for training on ``y``: "balanced" comes from these labels."""
+        if not self._alpha_from_labels:
             return self._resolved_alpha(None)
-        if _xgboost_world_size() > 1:
-            raise ValueError(
-                "alpha='balanced' must be fitted on all the training data before distributed "
-                "training (each worker holds only its own rows): call "
-                "focal_gbm.dask.fit_alpha(objective, y, sample_weight) first"
-            )
         return self._balanced_alpha(y, w, n_columns)
-
-    def _checked(self, y_true, margin, sample_weight):
-        y = self._check_labels(y_true)
-        z = check_margin(margin)
-        self._check_shapes(y, z)
-        w = check_sample_weight(sample_weight, y.shape[0])
-        return y, z, w
 
     # ------------------------------------------------------------ the math
     def loss(
@@ -229,9 +180,6 @@ class _FocalObjective:
         ``margin``, in its float dtype.
         """
         y, z, w = self._checked(y_true, margin, sample_weight)
-        return self._grad_hess(y, z, w)
-
-    def _grad_hess(self, y, z, w):
         return self._grad_hess_values(y, z, w, dtype=_float_dtype(z))
 
     def mean_loss(
@@ -239,118 +187,13 @@ class _FocalObjective:
     ) -> float:
         """Sample-weighted mean of :meth:`loss` (over all elements for 2-D labels)."""
         y, z, w = self._checked(y_true, margin, sample_weight)
-        return self._mean_loss(y, z, w)
+        return _loss.weighted_mean(self._loss_totals(y, z, w))
 
-    def _mean_loss(self, y, z, w, *, across_xgboost_workers: bool = False,
-                   training_alpha=None) -> float:
+    def _loss_totals(self, y, z, w, training_alpha=None) -> NDArray[np.float64]:
+        """``[sum of weighted losses, total weight]``: what a mean over any rows needs."""
         n_per_row = self._n_losses_per_row(y)
-        totals = np.array([self._loss_sum(y, z, w, training_alpha),
-                           (y.shape[0] if w is None else w.sum()) * n_per_row])
-        if across_xgboost_workers and _xgboost_world_size() > 1:
-            # Distributed XGBoost averages the workers' metric values without
-            # weights (callback._allreduce_metric); summing loss and weight
-            # over workers first makes every worker report the global mean,
-            # which that average then leaves unchanged.
-            from xgboost import collective
-
-            totals = collective.allreduce(totals, collective.Op.SUM)
-        return float(totals[0] / totals[1]) if totals[1] > 0 else 0.0
-
-    # ------------------------------------------------- booster conventions
-    def _from_data(self, data, margin: NDArray) -> _Validated:
-        """Validated labels and weights of a booster's data, read once per object."""
-        cached = self._data_cache.get(data)
-        if cached is None or cached.shape != margin.shape:
-            y, w = _labels_and_weights(data, margin.shape if margin.ndim == 1 else None)
-            y = self._check_labels(y, name="label")
-            self._check_shapes(y, check_margin(margin))
-            w = check_sample_weight(w, y.shape[0])
-            cached = _Validated(y, w, margin.shape)
-            self._data_cache[data] = cached
-        return cached
-
-    def __call__(self, predt_or_y_true, data_or_y_pred, sample_weight=None):
-        """Gradient and Hessian in whichever convention the caller uses.
-
-        * ``xgboost.train(obj=...)``: ``(margin, DMatrix)``;
-        * ``lightgbm.train(params={"objective": ...})``: ``(margin, Dataset)``;
-        * ``XGBClassifier(objective=...)``: ``(y_true, margin, sample_weight=...)``;
-        * ``LGBMClassifier(objective=...)``: ``(y_true, margin, weight)``.
-        """
-        if _booster_of(data_or_y_pred) is not None:
-            margin = np.asarray(predt_or_y_true)
-            data = self._from_data(data_or_y_pred, margin)
-        else:
-            margin = check_margin(data_or_y_pred)
-            y_true = self._align_labels(np.asarray(predt_or_y_true), margin)
-            data = self._from_arrays(y_true, sample_weight)
-            self._check_shapes(data.y, margin)
-        if data.training_alpha is None:
-            data.training_alpha = self._training_alpha(data.y, data.w, _n_columns(margin))
-        self._this_thread.training_alpha = data.training_alpha
-        return self._booster_grad_hess(data.y, margin, data.w, data.training_alpha)
-
-    def _from_arrays(self, y_true: NDArray, sample_weight) -> _Validated:
-        """Validated labels and weights of the scikit-learn wrappers' convention.
-
-        XGBClassifier hands over fresh copies of the same labels (and
-        weights) every round: compared with the last validated ones (one
-        pass, no conversion), they are validated and converted again only
-        when they changed (another fit, or another thread).
-        """
-        cached = self._array_cache  # one read: another thread may replace it
-        if cached is not None and _same_values(y_true, cached.y) and (
-                _same_values(sample_weight, cached.w)):
-            return cached
-        y = self._check_labels(y_true)
-        w = check_sample_weight(sample_weight, y.shape[0])
-        cached = _Validated(y, w, None)
-        self._array_cache = cached
-        return cached
-
-    @staticmethod
-    def _align_labels(y: NDArray, margin: NDArray) -> NDArray:
-        """Labels as the scikit-learn wrappers pass them, shaped for the margin."""
-        return y
-
-    def _booster_grad_hess(self, y, z, w, training_alpha):
-        """float32 gradient and Hessian for a booster, sample weights applied last.
-
-        Both boosters keep per-row gradients in float32 and sum them in
-        float64. Rounding each unweighted value to 21 significant bits before
-        the weight multiplies it makes ``w * g`` exact in float32 for integer
-        weights up to 8, so such a weight trains bit for bit the model that
-        repeating the row would (scikit-learn's sample-weight contract); 2^-21
-        relative is far below what boosting resolves. Weight 1 and no weight
-        get the same rounding.
-        """
-        return self._grad_hess_values(y, z, w, dtype=np.float32, round21=True,
-                                      training_alpha=training_alpha)
-
-    def metric(self, margin: ArrayLike, data):
-        """Mean weighted focal loss of booster margins, for early stopping.
-
-        Pass it as ``custom_metric=`` to ``xgboost.train`` (returns
-        ``(name, value)``) or as ``feval=`` to ``lightgbm.train`` (returns
-        ``(name, value, False)``: lower is better). Set
-        ``disable_default_eval_metric=1`` (XGBoost) or ``metric="None"``
-        (LightGBM) so that early stopping follows this metric only.
-        """
-        booster = _booster_of(data)
-        if booster is None:
-            raise TypeError(
-                "metric(margin, data) expects an xgboost.DMatrix or lightgbm.Dataset; "
-                "use mean_loss(y_true, margin) for arrays"
-            )
-        margin = np.asarray(margin)
-        evaluated = self._from_data(data, margin)
-        # Evaluation data is weighed with the training labels' class weights.
-        training_alpha = getattr(self._this_thread, "training_alpha", None)
-        value = self._mean_loss(evaluated.y, margin, evaluated.w, training_alpha=training_alpha,
-                                across_xgboost_workers=booster == "xgboost")
-        if booster == "lightgbm":
-            return self.name, value, False
-        return self.name, value
+        return np.array([self._loss_sum(y, z, w, training_alpha),
+                         (y.shape[0] if w is None else w.sum()) * n_per_row])
 
 
 class FocalLoss(_FocalObjective):
@@ -419,6 +262,25 @@ class FocalLoss(_FocalObjective):
     @staticmethod
     def _check_labels(y_true, name="y_true"):
         return check_labels(y_true, name=name)
+
+    def label_totals(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None) -> NDArray:
+        """Sample-weighted totals of positives and negatives: shape (2,), or (2, n_columns).
+
+        Balanced alpha and the starting margin depend on the labels only
+        through these (:meth:`fit_alpha_from_totals`,
+        :meth:`init_score_from_totals`), and they add up over any split of
+        the rows.
+        """
+        return self._label_totals(*self._validated(y_true, sample_weight))
+
+    def fit_alpha(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
+        """Fix ``"balanced"`` class weights from these labels; returns self.
+
+        A no-op for numeric or ``None`` alpha. Call it when the data the
+        objective is trained on is not the data the weights should come from
+        (for example, to share one alpha across cross-validation folds).
+        """
+        return self.fit_alpha_from_totals(self.label_totals(y_true, sample_weight))
 
     @staticmethod
     def _align_labels(y: NDArray, margin: NDArray) -> NDArray:
@@ -515,11 +377,11 @@ class FocalLoss(_FocalObjective):
         is what the built-in objectives do (``boost_from_average``); a custom
         objective gets no such start from either booster.
         """
-        y = check_labels(y_true)
-        w = check_sample_weight(sample_weight, y.shape[0])
-        return self._init_score_from_totals(self._label_totals(y, w))
+        return self.init_score_from_totals(self.label_totals(y_true, sample_weight))
 
-    def _init_score_from_totals(self, totals: NDArray):
+    def init_score_from_totals(self, totals: NDArray):
+        """The starting margin from class totals (:meth:`label_totals`): a float or (n_columns,)."""
+        totals = np.asarray(totals, dtype=np.float64)
         n_columns = None if totals.ndim == 1 else totals.shape[1]
         k = n_columns or 1
         alpha_pos, alpha_neg = self._class_weights_for(n_columns, lambda: totals)
@@ -605,11 +467,11 @@ class SoftmaxFocalLoss(_FocalObjective):
 
     def _n_classes(self, y: NDArray, n_classes: int | None) -> int:
         """Classes: as given, else as many as alpha has, else the largest label + 1."""
-        known = self._known_n_classes(n_classes)
+        known = self.known_n_classes(n_classes)
         return known if known is not None else max(int(y.max()) + 1 if y.size else 2, 2)
 
-    def _known_n_classes(self, n_classes: int | None) -> int | None:
-        """The class count given or implied by a per-class alpha, else None."""
+    def known_n_classes(self, n_classes: int | None = None) -> int | None:
+        """The class count given, or implied by a per-class alpha; else None."""
         if n_classes is not None:
             return n_classes
         for alpha in (self._fitted_alpha, self.alpha):
@@ -631,15 +493,28 @@ class SoftmaxFocalLoss(_FocalObjective):
             return np.full(totals.size, 1.0 / totals.size)
         return (1.0 - totals / totals.sum()) / (totals.size - 1)
 
+    def label_totals(self, y_true, sample_weight=None, *, n_classes: int | None = None):
+        """Total sample weight of each class, shape (n_classes,).
+
+        ``n_classes`` counts the classes when the labels may not show the
+        last ones (else a per-class alpha's length, else the largest label
+        + 1). The totals add up over any split of the rows.
+        """
+        y, w = self._validated(y_true, sample_weight)
+        k = self._n_classes(y, n_classes)
+        if y.size and y.max() >= k:
+            raise ValueError(f"y_true holds class {int(y.max())} but there are {k} classes; "
+                             f"labels must lie in [0, {k - 1}]")
+        return self._label_totals(y, w, k)
+
     def fit_alpha(self, y_true, sample_weight=None, *, n_classes: int | None = None):
         """Fix ``"balanced"`` class weights from these labels; returns self.
 
         ``n_classes`` is the number of classes when the labels do not show
         the last ones (inferred from the largest label otherwise).
         """
-        y = self._check_labels(y_true)
-        w = check_sample_weight(sample_weight, y.shape[0])
-        return self._fit_alpha_from_totals(self._label_totals(y, w, n_classes))
+        return self.fit_alpha_from_totals(
+            self.label_totals(y_true, sample_weight, n_classes=n_classes))
 
     def class_weights(self, y_true, sample_weight=None, *, n_classes: int | None = None):
         """The per-class weights ``alpha_c``, shape (n_classes,)."""
@@ -659,9 +534,7 @@ class SoftmaxFocalLoss(_FocalObjective):
         alpha = np.asarray(alpha, dtype=np.float64)
         if alpha.ndim == 0:
             return np.full(n_classes, float(alpha))
-        if alpha.size != n_classes:
-            raise ValueError(f"alpha has {alpha.size} values but there are {n_classes} classes")
-        return alpha
+        return per_column(alpha, n_classes, name="alpha", counted="there are {n} classes")
 
     def _params(self, y, z, w, training_alpha=None):
         params = {"gamma": self.gamma,
@@ -687,11 +560,12 @@ class SoftmaxFocalLoss(_FocalObjective):
 
     def init_score(self, y_true, sample_weight=None, *, n_classes: int | None = None):
         """The constant margins, shape (n_classes,), minimising the weighted loss."""
-        y = self._check_labels(y_true)
-        w = check_sample_weight(sample_weight, y.shape[0])
-        return self._init_score_from_totals(self._label_totals(y, w, self._n_classes(y, n_classes)))
+        return self.init_score_from_totals(
+            self.label_totals(y_true, sample_weight, n_classes=n_classes))
 
-    def _init_score_from_totals(self, totals: NDArray) -> NDArray:
+    def init_score_from_totals(self, totals: NDArray) -> NDArray:
+        """The starting margins (n_classes,) from class totals (:meth:`label_totals`)."""
+        totals = np.asarray(totals, dtype=np.float64)
         class_alpha = self._class_alpha_for(totals.size, lambda: totals)
         return _loss.softmax_focal_init_margin(totals * class_alpha, gamma=self.gamma)
 
@@ -699,60 +573,6 @@ class SoftmaxFocalLoss(_FocalObjective):
 for _cls in (FocalLoss, SoftmaxFocalLoss):
     if _cls.__doc__ is not None:  # python -OO strips docstrings
         _cls.__doc__ = _cls.__doc__.replace("%(hessian_doc)s", _HESSIAN_DOC)
-
-
-@dataclass(eq=False)
-class _Validated:
-    """Labels and weights of one data set, validated once, and its class weights.
-
-    ``shape`` is the margin shape they were checked against (booster data);
-    ``training_alpha`` is filled the first time the set is trained on.
-    """
-
-    y: NDArray
-    w: NDArray | None
-    shape: tuple[int, ...] | None
-    training_alpha: object = None
-
-
-def margin_repeat(init_score, like) -> NDArray[np.float64]:
-    """The starting margin repeated for every row of ``like``: shape (n,) or (n, k).
-
-    What a booster takes as ``base_margin`` / ``init_score`` for data that
-    should start from a constant.
-    """
-    init_score = np.asarray(init_score, dtype=np.float64)
-    n_rows = np.shape(like)[0]
-    if init_score.ndim == 0:
-        return np.full(n_rows, float(init_score))
-    return np.tile(init_score, (n_rows, 1))
-
-
-def _same_values(new, validated) -> bool:
-    """Whether ``new`` holds exactly the values of the ``validated`` array (or both are None)."""
-    if new is None or validated is None:
-        return new is None and validated is None
-    new = np.asarray(new)
-    # == compares float32 with its exact float64 conversion; NaN never equals.
-    return new.shape == validated.shape and bool(np.all(new == validated))
-
-
-def _xgboost_world_size() -> int:
-    """Workers in the running XGBoost collective (1 outside distributed training).
-
-    Only asks when xgboost is already imported: a booster that is not
-    XGBoost never set up its communicator.
-    """
-    import sys
-
-    collective = sys.modules.get("xgboost.collective")
-    if collective is None or not collective.is_distributed():
-        return 1
-    return collective.get_world_size()
-
-
-def _n_columns(z: NDArray) -> int | None:
-    return z.shape[1] if z.ndim == 2 else None
 
 
 def _float_dtype(z: NDArray) -> np.dtype:

@@ -173,3 +173,38 @@ def test_plot_bars_read_top_down_in_the_table_order():
         assert labels == ["a", "b", "c"]  # the table's order (bottom-up before inverting)
     finally:
         plt.close(fig)
+
+
+def _demo(n=300):
+    from focal_gbm.datasets import make_imbalanced
+
+    return make_imbalanced(n, random_state=0)
+
+
+def test_parallel_fits_score_exactly_as_one_at_a_time():
+    X, y = _demo()
+    serial = cli.compare(X, y, folds=2, progress=False, n_jobs=1)
+    parallel = cli.compare(X, y, folds=2, progress=False, n_jobs=2)
+    for a, b in zip(serial, parallel):
+        assert a["name"] == b["name"]
+        assert a["average_precision_folds"] == b["average_precision_folds"]
+        assert a["trees_folds"] == b["trees_folds"]
+
+
+def test_early_stopping_chooses_the_trees_and_zero_keeps_them_all(capsys):
+    X, y = _demo()
+    stopped = cli.compare(X, y, folds=2, progress=True)
+    assert "fit" in capsys.readouterr().err  # the progress bar (tqdm) went to stderr
+    trees = [t for row in stopped for t in row["trees_folds"]]
+    assert all(1 <= t <= cli.MAX_ROUNDS for t in trees) and min(trees) < cli.MAX_ROUNDS
+    full = cli.compare(X, y, folds=2, progress=False, early_stopping=None)
+    assert all(t == cli.MAX_ROUNDS for row in full for t in row["trees_folds"])
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--n-jobs", "0"], "--n-jobs must be at least 1"),
+    (["--early-stopping", "-1"], "--early-stopping must be >= 0"),
+])
+def test_bad_options_are_refused(args, message, capsys):
+    assert cli.main(["compare", *args]) == 2
+    assert message in capsys.readouterr().err

@@ -39,8 +39,8 @@ from focal_gbm import (  # noqa: E402
     base_score,
 )
 from focal_gbm import dask as focal_dask  # noqa: E402
+from focal_gbm._booster import margin_repeat  # noqa: E402
 from focal_gbm.dask import DaskFocalLGBMClassifier, DaskFocalXGBClassifier  # noqa: E402
-from focal_gbm.objective import margin_repeat  # noqa: E402
 
 N_ROWS = 2000
 CHUNK = 1000  # two partitions

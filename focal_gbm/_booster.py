@@ -1,0 +1,334 @@
+"""The booster adapter: how XGBoost and LightGBM call a focal objective.
+
+:class:`BoosterObjective` turns a loss object (:class:`~focal_gbm.FocalLoss`,
+:class:`~focal_gbm.SoftmaxFocalLoss`) into a callable objective and metric
+for every calling convention: ``xgboost.train`` / ``lightgbm.train`` (a
+margin and a data object) and the scikit-learn wrappers (labels, margin and
+weights). It owns what only training needs: reading and caching labels and
+weights per data object, the class weights of the training set being trained
+on, the 21-bit rounding of the boosters' gradients, and summing the metric
+over distributed XGBoost workers. The math itself is the loss object's; this
+module imports no booster (XGBoost's collective only when it is running).
+"""
+
+from __future__ import annotations
+
+import abc
+import threading
+import weakref
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from ._loss import weighted_mean
+from ._validation import check_margin, check_sample_weight
+
+
+def _booster_of(data) -> str | None:
+    """``"xgboost"`` or ``"lightgbm"`` for a booster's data object, else None."""
+    module = type(data).__module__.split(".", 1)[0]
+    if module in ("xgboost", "lightgbm") and hasattr(data, "get_label"):
+        return module
+    return None
+
+
+def labels_and_weights(data, shape: tuple[int, ...] | None = None):
+    """Labels and weights (or None) of a booster's data object.
+
+    Labels are reshaped to ``shape`` (the margin's) when given, otherwise to
+    (n_rows,) or (n_rows, n_columns).
+    """
+    # An unconstructed lightgbm.Dataset raises on get_label/get_weight for a
+    # field that was not given (it would have to ask the C++ side).
+    try:
+        y = data.get_label()
+    except Exception:
+        y = None
+    if y is None:
+        raise ValueError("the training data has no label; FocalLoss needs y_true")
+    y = np.asarray(y)
+    # XGBoost < 3 hands 2-D labels back flattened.
+    if shape is not None and y.shape != shape and y.size == int(np.prod(shape)):
+        y = y.reshape(shape)
+    elif shape is None and hasattr(data, "num_row") and y.size != data.num_row():
+        y = y.reshape(data.num_row(), -1)
+    try:
+        w = data.get_weight()
+    except Exception:
+        w = None
+    # XGBoost returns an empty array, LightGBM None, when there are no weights.
+    if w is not None and np.size(w) == 0:
+        w = None
+    return y, w
+
+
+@dataclass(eq=False)
+class _Validated:
+    """Labels and weights of one data set, validated once, and its class weights.
+
+    ``shape`` is the margin shape they were checked against (booster data);
+    ``training_alpha`` is filled the first time the set is trained on.
+    """
+
+    y: NDArray
+    w: NDArray | None
+    shape: tuple[int, ...] | None
+    training_alpha: object = None
+
+
+def margin_repeat(init_score, like) -> NDArray[np.float64]:
+    """The starting margin repeated for every row of ``like``: shape (n,) or (n, k).
+
+    What a booster takes as ``base_margin`` / ``init_score`` for data that
+    should start from a constant.
+    """
+    init_score = np.asarray(init_score, dtype=np.float64)
+    n_rows = np.shape(like)[0]
+    if init_score.ndim == 0:
+        return np.full(n_rows, float(init_score))
+    return np.tile(init_score, (n_rows, 1))
+
+
+def _same_values(new, validated) -> bool:
+    """Whether ``new`` holds exactly the values of the ``validated`` array (or both are None)."""
+    if new is None or validated is None:
+        return new is None and validated is None
+    new = np.asarray(new)
+    # == compares float32 with its exact float64 conversion; NaN never equals.
+    return new.shape == validated.shape and bool(np.all(new == validated))
+
+
+def _xgboost_world_size() -> int:
+    """Workers in the running XGBoost collective (1 outside distributed training).
+
+    Only asks when xgboost is already imported: a booster that is not
+    XGBoost never set up its communicator.
+    """
+    import sys
+
+    collective = sys.modules.get("xgboost.collective")
+    if collective is None or not collective.is_distributed():
+        return 1
+    return collective.get_world_size()
+
+
+def _n_columns(z: NDArray) -> int | None:
+    return z.shape[1] if z.ndim == 2 else None
+
+
+
+class BoosterObjective(abc.ABC):
+    """Booster calling conventions over the loss hooks a subclass implements.
+
+    The hooks (abstract below) take validated arrays: ``_check_labels``,
+    ``_check_shapes``, ``_alpha_from_labels`` and ``_training_alpha`` (the
+    class weights for training on given labels), ``_grad_hess_values`` and
+    ``_loss_totals``.
+    """
+
+    name = "focal_loss"
+
+    def _reset_caches(self):
+        self._data_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+        self._array_cache: _Validated | None = None
+        # The class weights of the training labels this thread is training on,
+        # for the metric on evaluation data (the booster calls the objective,
+        # then the metric, from the thread that trains).
+        self._this_thread = threading.local()
+
+    # ------------------------------------------------------------------ state
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        # Cached booster data is neither picklable nor meaningful elsewhere.
+        for name in ("_data_cache", "_array_cache", "_this_thread"):
+            del state[name]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._reset_caches()
+
+    # ------------------------------------------------------------ the hooks
+    @staticmethod
+    @abc.abstractmethod
+    def _check_labels(y_true, name: str = "y_true") -> NDArray:
+        """Validated labels."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def _check_shapes(y: NDArray, z: NDArray) -> None:
+        """Raise unless labels ``y`` and margins ``z`` fit together."""
+
+    @property
+    @abc.abstractmethod
+    def _alpha_from_labels(self) -> bool:
+        """Whether the class weights are computed from the labels trained on."""
+
+    @abc.abstractmethod
+    def _training_alpha(self, y: NDArray, w: NDArray | None, n_columns: int | None):
+        """The class weights for training on these labels."""
+
+    @abc.abstractmethod
+    def _grad_hess_values(self, y, z, w, *, dtype, round21=False, training_alpha=None):
+        """Gradient and Hessian of validated arrays."""
+
+    @abc.abstractmethod
+    def _loss_totals(self, y, z, w, training_alpha=None) -> NDArray[np.float64]:
+        """``[sum of weighted losses, total weight]`` of validated arrays."""
+
+    def _checked(self, y_true, margin, sample_weight):
+        y = self._check_labels(y_true)
+        z = check_margin(margin)
+        self._check_shapes(y, z)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        return y, z, w
+
+    # ------------------------------------------------- booster conventions
+    def _from_data(self, data, margin: NDArray) -> _Validated:
+        """Validated labels and weights of a booster's data, read once per object."""
+        cached = self._data_cache.get(data)
+        if cached is None or cached.shape != margin.shape:
+            y, w = labels_and_weights(data, margin.shape if margin.ndim == 1 else None)
+            y = self._check_labels(y, name="label")
+            self._check_shapes(y, check_margin(margin))
+            w = check_sample_weight(w, y.shape[0])
+            cached = _Validated(y, w, margin.shape)
+            self._data_cache[data] = cached
+        return cached
+
+    def __call__(self, predt_or_y_true, data_or_y_pred, sample_weight=None):
+        """Gradient and Hessian in whichever convention the caller uses.
+
+        * ``xgboost.train(obj=...)``: ``(margin, DMatrix)``;
+        * ``lightgbm.train(params={"objective": ...})``: ``(margin, Dataset)``;
+        * ``XGBClassifier(objective=...)``: ``(y_true, margin, sample_weight=...)``;
+        * ``LGBMClassifier(objective=...)``: ``(y_true, margin, weight)``.
+        """
+        if _booster_of(data_or_y_pred) is not None:
+            margin = np.asarray(predt_or_y_true)
+            data = self._from_data(data_or_y_pred, margin)
+        else:
+            margin = check_margin(data_or_y_pred)
+            y_true = self._align_labels(np.asarray(predt_or_y_true), margin)
+            data = self._from_arrays(y_true, sample_weight)
+            self._check_shapes(data.y, margin)
+        if data.training_alpha is None:
+            if self._alpha_from_labels and _xgboost_world_size() > 1:
+                # Each worker holds only its own rows: class weights taken
+                # from them would differ from worker to worker.
+                raise ValueError(
+                    "alpha='balanced' must be fitted on all the training data before "
+                    "distributed training (each worker holds only its own rows): call "
+                    "focal_gbm.dask.fit_alpha(objective, y, sample_weight) first"
+                )
+            # Per training set, cached with its labels: an objective reused for
+            # another fit, or by several threads at once, weighs each set by
+            # its own classes.
+            data.training_alpha = self._training_alpha(data.y, data.w, _n_columns(margin))
+        self._this_thread.training_alpha = data.training_alpha
+        return self._booster_grad_hess(data.y, margin, data.w, data.training_alpha)
+
+    def _from_arrays(self, y_true: NDArray, sample_weight) -> _Validated:
+        """Validated labels and weights of the scikit-learn wrappers' convention.
+
+        XGBClassifier hands over fresh copies of the same labels (and
+        weights) every round: compared with the last validated ones (one
+        pass, no conversion), they are validated and converted again only
+        when they changed (another fit, or another thread).
+        """
+        cached = self._array_cache  # one read: another thread may replace it
+        if cached is not None and _same_values(y_true, cached.y) and (
+                _same_values(sample_weight, cached.w)):
+            return cached
+        y = self._check_labels(y_true)
+        w = check_sample_weight(sample_weight, y.shape[0])
+        cached = _Validated(y, w, None)
+        self._array_cache = cached
+        return cached
+
+    @staticmethod
+    def _align_labels(y: NDArray, margin: NDArray) -> NDArray:
+        """Labels as the scikit-learn wrappers pass them, shaped for the margin."""
+        return y
+
+    def _booster_grad_hess(self, y, z, w, training_alpha):
+        """float32 gradient and Hessian for a booster, sample weights applied last.
+
+        Both boosters keep per-row gradients in float32 and sum them in
+        float64. Rounding each unweighted value to 21 significant bits before
+        the weight multiplies it makes ``w * g`` exact in float32 for integer
+        weights up to 8, so such a weight trains bit for bit the model that
+        repeating the row would (scikit-learn's sample-weight contract); 2^-21
+        relative is far below what boosting resolves. Weight 1 and no weight
+        get the same rounding.
+        """
+        return self._grad_hess_values(y, z, w, dtype=np.float32, round21=True,
+                                      training_alpha=training_alpha)
+
+    def metric(self, margin: ArrayLike, data):
+        """Mean weighted focal loss of booster margins, for early stopping.
+
+        Pass it as ``custom_metric=`` to ``xgboost.train`` (returns
+        ``(name, value)``) or as ``feval=`` to ``lightgbm.train`` (returns
+        ``(name, value, False)``: lower is better). Set
+        ``disable_default_eval_metric=1`` (XGBoost) or ``metric="None"``
+        (LightGBM) so that early stopping follows this metric only.
+        """
+        booster = _booster_of(data)
+        if booster is None:
+            raise TypeError(
+                "metric(margin, data) expects an xgboost.DMatrix or lightgbm.Dataset; "
+                "use mean_loss(y_true, margin) for arrays"
+            )
+        margin = np.asarray(margin)
+        evaluated = self._from_data(data, margin)
+        # Evaluation data is weighed with the training labels' class weights.
+        training_alpha = getattr(self._this_thread, "training_alpha", None)
+        totals = self._loss_totals(evaluated.y, margin, evaluated.w, training_alpha)
+        value = _global_mean(totals, across_xgboost_workers=booster == "xgboost")
+        if booster == "lightgbm":
+            return self.name, value, False
+        return self.name, value
+
+
+
+    def sklearn_metric(self, *, lightgbm: bool) -> SklearnMetric:
+        """This objective's metric in the scikit-learn wrappers' ``eval_metric`` convention."""
+        return SklearnMetric(self, lightgbm=lightgbm)
+
+
+def _global_mean(totals: NDArray, across_xgboost_workers: bool) -> float:
+    """The mean of loss totals, summed over distributed XGBoost workers if asked."""
+    if across_xgboost_workers and _xgboost_world_size() > 1:
+        # Distributed XGBoost averages the workers' metric values without
+        # weights (callback._allreduce_metric); summing loss and weight
+        # over workers first makes every worker report the global mean,
+        # which that average then leaves unchanged.
+        from xgboost import collective
+
+        totals = collective.allreduce(totals, collective.Op.SUM)
+    return weighted_mean(totals)
+
+
+class SklearnMetric:
+    """The focal metric in the scikit-learn wrappers' ``eval_metric`` convention.
+
+    A module-level class (not a closure) so that fitted estimators pickle.
+    ``lightgbm=True`` returns LightGBM's ``(name, value, is_higher_better)``
+    instead of XGBoost's plain value.
+    """
+
+    def __init__(self, objective: BoosterObjective, *, lightgbm: bool):
+        self.objective = objective
+        self.lightgbm = lightgbm
+        self.__name__ = objective.name  # XGBoost names the metric after it
+
+    def __call__(self, y_true, y_score, sample_weight=None):
+        y_score = np.asarray(y_score)
+        y_true = self.objective._align_labels(np.asarray(y_true), y_score)
+        y, z, w = self.objective._checked(y_true, y_score, sample_weight)
+        # Under xgboost.dask every worker sees its own rows: report the global mean.
+        value = _global_mean(self.objective._loss_totals(y, z, w),
+                             across_xgboost_workers=not self.lightgbm)
+        return (self.__name__, value, False) if self.lightgbm else value
