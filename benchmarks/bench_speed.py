@@ -19,8 +19,16 @@ that a noisy shared machine affects both sides alike.
    20 rounds, focal vs built-in, and the fixed part of the difference (what
    loading the compiled kernels costs before any data).
 
+5. first use (``--first-use``, a separate section): in a fresh process, the
+   time of a first ``FocalXGBClassifier().fit`` on 2,000 rows minus that of
+   ``XGBClassifier().fit`` on the same data just before it (so both pay
+   XGBoost's own start-up once), with an empty kernel cache (cold: compiling)
+   and with the cache the cold run left (warm), for binary, 3-class softmax
+   and ``xgboost_train`` with ``FocalLoss``; median of fresh processes.
+
     python benchmarks/bench_speed.py            # writes results/speed.md, BENCHMARKS.md's section
     python benchmarks/bench_speed.py --quick    # small sizes, 2 repeats
+    python benchmarks/bench_speed.py --first-use  # results/first_use.md, its own section
 """
 
 from __future__ import annotations
@@ -337,6 +345,63 @@ def memory(sizes, repeats: int):
 
 
 # ------------------------------------------------------------------ report
+FIRST_USE_CASES = ("binary estimator", "3-class estimator", "xgboost_train")
+
+
+def _first_use_child(case: str):
+    """One fresh process: built-in fit, then the focal one; prints their seconds."""
+    import xgboost as xgb
+    from sklearn.datasets import make_classification
+
+    n_classes = 3 if case == "3-class estimator" else 2
+    X, y = make_classification(2000, 20, n_informative=8, n_classes=n_classes,
+                               weights=[0.9] if n_classes == 2 else None, random_state=0)
+    if case == "xgboost_train":
+        start = time.perf_counter()
+        xgb.train({"objective": "binary:logistic"}, xgb.DMatrix(X, label=y), 100)
+        builtin = time.perf_counter() - start
+        from focal_gbm import xgboost_train
+
+        start = time.perf_counter()
+        xgboost_train({}, xgb.DMatrix(X, label=y), 100, objective=FocalLoss())
+        focal = time.perf_counter() - start
+    else:
+        start = time.perf_counter()
+        xgb.XGBClassifier().fit(X, y)
+        builtin = time.perf_counter() - start
+        from focal_gbm import FocalXGBClassifier
+
+        start = time.perf_counter()
+        FocalXGBClassifier().fit(X, y)
+        focal = time.perf_counter() - start
+    print(json.dumps({"builtin": builtin, "focal": focal}))
+
+
+def first_use(repeats: int) -> str:
+    """The first-use table: extra seconds of the first focal fit, cold and warm cache."""
+    import tempfile
+
+    rows = []
+    for case in FIRST_USE_CASES:
+        extra = {"cold": [], "warm": []}
+        for _ in range(repeats):
+            with tempfile.TemporaryDirectory() as cache:
+                env = {**os.environ, "FOCAL_GBM_CACHE_DIR": cache}
+                for state in ("cold", "warm"):  # the warm run reuses what the cold one cached
+                    done = subprocess.run(
+                        [sys.executable, __file__, "--first-use-child", case],
+                        capture_output=True, text=True, check=True, env=env)
+                    times = json.loads(done.stdout.strip().splitlines()[-1])
+                    extra[state].append(times["focal"] - times["builtin"])
+        rows.append([case, f"{np.median(extra['cold']):.2f}", f"{np.median(extra['warm']):.2f}"])
+        print(f"first use {case}: cold +{rows[-1][1]} s, warm +{rows[-1][2]} s", flush=True)
+    return "\n".join([
+        f"Machine: {_common.machine()}. Median of {repeats} fresh processes; seconds the first "
+        "focal fit (2,000 rows x 20 features, 100 trees) takes beyond the built-in fit just "
+        "before it in the same process.", "",
+        _common.markdown_table(["case", "cold cache (compiles)", "warm cache"], rows)])
+
+
 def render(throughput_rows, training_rows, memory_rows, repeats, seconds) -> str:
     fmt = _common.markdown_table
     return "\n".join([
@@ -394,7 +459,22 @@ def main(argv=None):
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--fixed-child", help=argparse.SUPPRESS)
+    parser.add_argument("--first-use", action="store_true",
+                        help="only the first-use (compilation) measurement")
+    parser.add_argument("--first-use-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.first_use_child:
+        _first_use_child(args.first_use_child)
+        return
+    if args.first_use:
+        text = first_use(3 if args.quick else args.repeats)
+        out = Path(__file__).parent / "results"
+        out.mkdir(exist_ok=True)
+        (out / f"first_use{'_quick' if args.quick else ''}.md").write_text(text + "\n")
+        if not args.quick:
+            _common.write_section(_common.BENCHMARKS_MD, "first-use", text)
+        print(text)
+        return
     if args.memory_child:
         booster, objective, n_rows = args.memory_child
         _memory_child(booster, objective, int(n_rows))
