@@ -418,10 +418,13 @@ def _hard_block_any_gamma(y, z, g, a_pos, a_neg, weight, policy, grad, hess):
 @jit(nogil=True, error_model="numpy")
 def binary_grad_hess_booster(start, stop, y, z, gamma, a_pos, a_neg, weight, policy,
                              grad, hess):
-    """binary_grad_hess with round21 for one column (1-D arrays): the boosters' call.
+    """binary_grad_hess with round21 for one column of hard labels: the boosters' call.
 
-    Blocks whose labels are all 0 or 1 take the SIMD loops; a block with a
-    soft label is computed element by element by the general formulas.
+    Every block of 0/1 labels takes the SIMD loops. Returns False, leaving
+    the rest undone, at the first block holding a soft label: the caller
+    then computes the whole column with the general kernel. Keeping the
+    general formulas out of this kernel halves what a first use compiles
+    (soft labels are rare in boosting).
     """
     g = gamma
     small_gamma = g == 0.0 or g == 1.0 or g == 2.0
@@ -430,20 +433,16 @@ def binary_grad_hess_booster(start, stop, y, z, gamma, a_pos, a_neg, weight, pol
         soft = 0
         for i in range(lo, hi):
             soft += (y[i] != 0.0) & (y[i] != 1.0)
-        if soft == 0:
-            w = weight[lo:hi] if weight.size else weight
-            if small_gamma:
-                _hard_block_small_gamma(y[lo:hi], z[lo:hi], g, a_pos, a_neg, w, policy,
-                                        grad[lo:hi], hess[lo:hi])
-            else:
-                _hard_block_any_gamma(y[lo:hi], z[lo:hi], g, a_pos, a_neg, w, policy,
-                                      grad[lo:hi], hess[lo:hi])
-            continue
-        for i in range(lo, hi):
-            gr, h = _element_grad_hess(y[i], z[i], g, a_pos, a_neg, policy)
-            w = weight[i] if weight.size else 1.0
-            grad[i] = w * _round_21_bits(gr)
-            hess[i] = w * _round_21_bits(h)
+        if soft:
+            return False
+        w = weight[lo:hi] if weight.size else weight
+        if small_gamma:
+            _hard_block_small_gamma(y[lo:hi], z[lo:hi], g, a_pos, a_neg, w, policy,
+                                    grad[lo:hi], hess[lo:hi])
+        else:
+            _hard_block_any_gamma(y[lo:hi], z[lo:hi], g, a_pos, a_neg, w, policy,
+                                  grad[lo:hi], hess[lo:hi])
+    return True
 
 
 # --------------------------------------------------------------- softmax

@@ -200,14 +200,15 @@ def binary_focal_grad_hess(y_true, margin, *, gamma, alpha_pos, alpha_neg,
     grad = np.empty(z2.shape, dtype=dtype)
     hess = np.empty(z2.shape, dtype=dtype)
     if round21 and z2.shape[1] == 1:
-        # The boosters' per-round call: SIMD kernel on 1-D views.
-        gamma, alpha_pos, alpha_neg = (float(v[0]) for v in params)
-        _run(_kernels().binary_grad_hess_booster, z2.shape[0], 1, y2.reshape(-1),
-             z2.reshape(-1), gamma, alpha_pos, alpha_neg, weight, policy,
-             grad.reshape(-1), hess.reshape(-1))
-    else:
-        _run(_kernels().binary_grad_hess, *z2.shape, y2, z2, *params, weight, policy,
-             round21, grad, hess)
+        # The boosters' per-round call: SIMD kernel on 1-D views, for hard labels.
+        scalars = (float(v[0]) for v in params)
+        hard = _run(_kernels().binary_grad_hess_booster, z2.shape[0], 1, y2.reshape(-1),
+                    z2.reshape(-1), *scalars, weight, policy, grad.reshape(-1),
+                    hess.reshape(-1))
+        if all(hard):
+            return grad.reshape(z.shape), hess.reshape(z.shape)
+    _run(_kernels().binary_grad_hess, *z2.shape, y2, z2, *params, weight, policy,
+         round21, grad, hess)
     return grad.reshape(z.shape), hess.reshape(z.shape)
 
 
@@ -220,11 +221,13 @@ def binary_focal_init_margin(w_pos: float, w_neg: float, *, gamma: float) -> flo
     ``w_pos = a1 sum_i w_i y_i`` and ``w_neg = a0 sum_i w_i (1 - y_i)``.
 
     For ``g = 0`` the answer is ``log(w_pos / w_neg)``. For ``g > 0`` the
-    objective is not convex (its curvature is negative in the tails), so a
-    dense grid brackets the global minimum, and bisection on the analytic
-    derivative polishes it to float64 resolution (a search on the loss
-    itself stops at ~1e-8: near its minimum the loss is flat to rounding).
-    The result is clipped to ``+-INIT_MARGIN_BOUND``.
+    objective is not convex (its curvature is negative in the tails), but its
+    derivative changes sign once (docs/math.md §5): bisection on the analytic
+    derivative over ``+-INIT_MARGIN_BOUND`` finds the minimum to adjacent
+    floats (a search on the loss itself stops at ~1e-8: near its minimum the
+    loss is flat to rounding). It keeps the derivative negative at its lower
+    end and positive at its upper end, so it ends at a minimum whatever the
+    shape. A minimum beyond the bound is clipped to it.
     """
     bound = INIT_MARGIN_BOUND
     if w_pos <= 0.0 and w_neg <= 0.0:
@@ -239,15 +242,15 @@ def binary_focal_init_margin(w_pos: float, w_neg: float, *, gamma: float) -> flo
     # y_bar = w_pos / (w_pos + w_neg): minimise that, whatever the weights' size.
     y_bar = w_pos / (w_pos + w_neg)
     params = {"gamma": gamma, "alpha_pos": 1.0, "alpha_neg": 1.0}
-    grid = np.linspace(-bound, bound, 1201)
-    i = int(np.argmin(binary_focal_loss(y_bar, grid, **params)))
-    if i in (0, grid.size - 1):
-        return float(grid[i])  # at the bound
-    lo, hi = grid[i - 1], grid[i + 1]  # the derivative changes sign in between
 
     def slope(z):
         return binary_focal_grad_hess(y_bar, np.array([z]), **params)[0][0]
 
+    lo, hi = -bound, bound
+    if slope(lo) >= 0.0:
+        return lo
+    if slope(hi) <= 0.0:
+        return hi
     while True:
         mid = 0.5 * (lo + hi)
         if not lo < mid < hi:  # adjacent floats: done

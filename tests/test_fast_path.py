@@ -71,16 +71,18 @@ def test_binary_fast_path_matches_high_precision_at_extremes(dtype):
 @pytest.mark.parametrize("hessian", ["exact", "clip", "abs", "surrogate", "fisher"])
 @pytest.mark.parametrize("gamma", [0.0, 1.0, 2.0, 3.5])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_binary_simd_path_matches_the_float64_kernel(dtype, gamma, hessian, rng):
+@pytest.mark.parametrize("soft_labels", [0, 5])
+def test_binary_simd_path_matches_the_float64_kernel(dtype, gamma, hessian, soft_labels, rng):
     """Hard labels take the SIMD kernel (polynomial exp / log1p); soft ones do not.
 
-    A few soft labels make some 512-row blocks fall back to the element-wise
-    formulas while the rest stay vectorised; every policy and both gamma
-    loops (products for 0, 1, 2; exp(-g softplus) otherwise) are covered.
+    With a few soft labels the booster path falls back to the general
+    formulas (21-bit rounded); with none, every block is vectorised. Every
+    policy and both gamma loops (products for 0, 1, 2; exp(-g softplus)
+    otherwise) are covered.
     """
     n = 20_000
     y = rng.integers(0, 2, size=n).astype(float)
-    y[rng.choice(n, size=5, replace=False)] = 0.3
+    y[rng.choice(n, size=soft_labels, replace=False)] = 0.3
     z = np.concatenate([rng.normal(scale=4.0, size=n - 8),
                         [0.0, -0.0, 700.0, -700.0, 750.0, -750.0, 1e30, -1e30]]).astype(dtype)
     w = rng.uniform(0, 3, size=n)
