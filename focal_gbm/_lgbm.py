@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from ._booster import labels_and_weights
+from ._booster import labels_and_weights, margin_repeat
 from ._validation import check_labels
 from .objective import FocalLoss
 
@@ -177,7 +177,7 @@ def lightgbm_train(
     objective.fit_alpha(y, w)
     init_score = objective.init_score(y, w)
     for dataset in [train_set, *(valid_sets or [])]:
-        dataset.set_init_score(np.full(_num_rows(dataset), init_score))
+        dataset.set_init_score(margin_repeat(init_score, dataset.get_label()))
     feval = kwargs.pop("feval", None)
     feval = [objective.metric, *(feval if isinstance(feval, list) else [feval] if feval else [])]
     booster = lightgbm.train(
@@ -185,7 +185,3 @@ def lightgbm_train(
     )
     return add_init_score(booster, init_score)
 
-
-def _num_rows(dataset) -> int:
-    label = dataset.get_label()
-    return int(np.shape(label)[0])

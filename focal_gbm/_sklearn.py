@@ -200,9 +200,10 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         return y.astype(np.float64), True
 
     def _objective(self, n_classes: int, multilabel: bool = False):
-        check_gamma(self.focal_gamma, name="focal_gamma")
-        check_alpha(self.focal_alpha, name="focal_alpha")
-        params = {"gamma": self.focal_gamma, "alpha": self.focal_alpha,
+        # The one validation of the focal parameters per fit (focal_hessian:
+        # _parameter_constraints); the objective is built from them unchecked.
+        params = {"gamma": check_gamma(self.focal_gamma, name="focal_gamma"),
+                  "alpha": check_alpha(self.focal_alpha, name="focal_alpha"),
                   "hessian": self.focal_hessian}
         what = "labels" if multilabel else "classes"
         for name in ("focal_gamma", "focal_alpha"):
@@ -216,10 +217,10 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
                        counted=f"y has {{n}} {what}; give one value per {what[:-1]}, "
                                "in the order of classes_")
         if multilabel or n_classes == 2:
-            return FocalLoss(**params)
+            return FocalLoss._from_checked(**params)
         if np.ndim(self.focal_gamma) == 1:
             raise ValueError("focal_gamma must be a single value for a multi-class problem")
-        return SoftmaxFocalLoss(**params)
+        return SoftmaxFocalLoss._from_checked(**params)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, *, sample_weight=None, eval_set=None, eval_sample_weight=None,

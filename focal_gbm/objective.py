@@ -68,16 +68,28 @@ class _FocalObjective(BoosterObjective):
     """
 
     def __init__(self, *, gamma, alpha, hessian):
-        self.gamma = check_gamma(gamma)
-        self.alpha = check_alpha(alpha)
         if hessian not in _loss.HESSIAN_POLICIES:
             raise ValueError(
                 f"hessian must be one of {_loss.HESSIAN_POLICIES}, got {hessian!r}"
             )
-        self.hessian = hessian
+        self._set_params(check_gamma(gamma), check_alpha(alpha), hessian)
+
+    def _set_params(self, gamma, alpha, hessian: str):
+        self.gamma, self.alpha, self.hessian = gamma, alpha, hessian
         # Set only by fit_alpha(): class weights pinned for every later use.
         self._fitted_alpha = None
         self._reset_caches()
+
+    @classmethod
+    def _from_checked(cls, *, gamma, alpha, hessian: str):
+        """An instance from parameters its caller has validated already.
+
+        The estimators validate their ``focal_*`` parameters once per fit,
+        under those names; checking them again here would only repeat it.
+        """
+        objective = cls.__new__(cls)
+        objective._set_params(gamma, alpha, hessian)
+        return objective
 
     def __repr__(self) -> str:
         def show(v):
