@@ -14,6 +14,7 @@ from ._sklearn import (
     FocalClassifierBase,
     booster_defaults,
     make_init,
+    with_focal_attributes,
 )
 from .multilabel import FocalOneVsRestClassifier
 
@@ -46,21 +47,7 @@ class FocalLGBMClassifier(FocalClassifierBase):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels (``arange(n_labels)`` for a multi-label target).
-    n_classes_ : int
-        Number of classes (labels, for a multi-label target).
-    multilabel_ : bool
-        Whether ``y`` was a 2-D 0/1 indicator matrix.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names of a DataFrame ``X``; absent otherwise.
-    objective_ : FocalLoss or SoftmaxFocalLoss
-        The fitted objective; its ``class_weights`` are the fitted ``focal_alpha``.
-    init_score_ : float or ndarray of shape (n_outputs,)
-        The starting margin (one per class or label), the minimiser of the
-        weighted focal loss over constants.
+    %(focal_attributes)s
     booster_ : lightgbm.Booster or None
         The trained booster, starting margin in its first trees; None for a
         multi-label target (see ``one_vs_rest_``).
@@ -225,3 +212,6 @@ class FocalLGBMClassifier(FocalClassifierBase):
         self._restore_metadata(meta)
         self.booster_ = lgb.Booster(model_str=text)
         return self
+
+
+with_focal_attributes(FocalLGBMClassifier)

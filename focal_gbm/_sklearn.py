@@ -60,6 +60,31 @@ focal_hessian : {"clip", "exact", "abs", "surrogate", "fisher"}, default="clip"
     Hessian policy, see :class:`focal_gbm.FocalLoss`.
 """
 
+FOCAL_ATTRIBUTES_DOC = """    classes_ : ndarray of shape (n_classes,)
+        The class labels (``arange(n_labels)`` for a multi-label target).
+    n_classes_ : int
+        Number of classes (labels, for a multi-label target).
+    multilabel_ : bool
+        Whether ``y`` was a 2-D 0/1 indicator matrix.
+    n_features_in_ : int
+        Number of features seen in ``fit``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a DataFrame ``X``; absent otherwise.
+    objective_ : FocalLoss or SoftmaxFocalLoss
+        The fitted objective; its ``class_weights`` are the fitted ``focal_alpha``.
+    init_score_ : float or ndarray of shape (n_outputs,)
+        The starting margin (one per class or label), the minimiser of the
+        weighted focal loss over constants.
+"""
+
+
+def with_focal_attributes(cls):
+    """Put the attributes every focal estimator has into ``cls``'s ``Attributes`` section."""
+    if cls.__doc__ is not None:  # python -OO strips docstrings
+        cls.__doc__ = cls.__doc__.replace("%(focal_attributes)s", FOCAL_ATTRIBUTES_DOC.strip())
+    return cls
+
+
 _FOCAL_DEFAULTS = {"focal_gamma": 2.0, "focal_alpha": None, "focal_hessian": DEFAULT_HESSIAN}
 _METADATA_VERSION = 1
 

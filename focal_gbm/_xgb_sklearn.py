@@ -10,6 +10,7 @@ from ._sklearn import (
     FocalClassifierBase,
     booster_defaults,
     make_init,
+    with_focal_attributes,
 )
 from ._xgb import base_score
 from .multilabel import warn_constant_labels
@@ -34,21 +35,7 @@ class FocalXGBClassifier(FocalClassifierBase):
 
     Attributes
     ----------
-    classes_ : ndarray of shape (n_classes,)
-        The class labels (``arange(n_labels)`` for a multi-label target).
-    n_classes_ : int
-        Number of classes (labels, for a multi-label target).
-    multilabel_ : bool
-        Whether ``y`` was a 2-D 0/1 indicator matrix.
-    n_features_in_ : int
-        Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names of a DataFrame ``X``; absent otherwise.
-    objective_ : FocalLoss or SoftmaxFocalLoss
-        The fitted objective; its ``class_weights`` are the fitted ``focal_alpha``.
-    init_score_ : float or ndarray of shape (n_outputs,)
-        The starting margin (one per class or label), the minimiser of the
-        weighted focal loss over constants.
+    %(focal_attributes)s
     booster_ : xgboost.Booster
         The trained booster (also ``get_booster()``).
     evals_result_ : dict
@@ -187,3 +174,6 @@ class FocalXGBClassifier(FocalClassifierBase):
         self.booster_ = model.get_booster()
         self._margin_offset = 0.0 if self._single_margin else self.init_score_
         return self
+
+
+with_focal_attributes(FocalXGBClassifier)
