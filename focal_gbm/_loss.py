@@ -351,3 +351,102 @@ def softmax_focal_init_margin(class_totals, *, gamma: float) -> NDArray[np.float
     result = minimize(objective, start, jac=True, method="L-BFGS-B",
                       bounds=[(-bound, bound)] * k, options={"ftol": 1e-15, "gtol": 1e-12})
     return result.x
+
+
+# --------------------------------------------------------------------------
+# Posterior probabilities: the true class probability behind a focal optimum
+# --------------------------------------------------------------------------
+
+
+def _log_ratio_term(z: NDArray, gamma) -> NDArray:
+    """``log1p(g p s1 / q)``, with ``p = sigmoid(z)``, ``q = 1 - p``, ``s1 = -log p``.
+
+    ``s1 / q = -log(p) / (1 - p)`` tends to 1 as ``p -> 1``; it is formed
+    from ``t = exp(-z)`` there (``(1 + t) log1p(t) / t``), so that no margin
+    divides 0 by 0 and tiny ``q`` keeps its precision (docs/math.md §8).
+    """
+    positive = z >= 0
+    t = np.exp(-np.abs(z))  # in (0, 1]; 0 beyond |z| ~ 745
+    safe_t = np.where(t > 0, t, 1.0)
+    log1p_t = np.log1p(t)
+    # z >= 0: s1 / q = (1 + t) log1p(t) / t, -> 1 as t -> 0
+    ratio_pos = np.where(t > 0, log1p_t / safe_t, 1.0) * (1.0 + t)
+    # z < 0: q >= 1/2, s1 = -z + log1p(t) (t = exp(z)), 1/q = 1 + t
+    ratio_neg = (np.abs(z) + log1p_t) * (1.0 + t)
+    p = np.where(positive, 1.0 / (1.0 + t), t / (1.0 + t))
+    # p = 0 (z below about -745) makes the product 0, also where the ratio is inf.
+    with np.errstate(invalid="ignore"):
+        p_ratio = np.where(p > 0, p * np.where(positive, ratio_pos, ratio_neg), 0.0)
+    return np.log1p(gamma * p_ratio)
+
+
+def binary_focal_posterior_margin(margin, *, gamma, alpha_pos, alpha_neg) -> NDArray:
+    """Log-odds of the true positive rate whose focal optimum is ``margin``.
+
+    Focal loss is not a proper scoring rule: the margin ``z`` that minimises
+    the expected loss at a true positive rate ``r`` satisfies
+    ``sigmoid(z) != r`` (pulled towards 1/2 by ``g``, shifted by the class
+    weights). Solving the first-order condition for ``r`` gives
+    (docs/math.md §8)
+
+        logit(r) = (1 + g) z + log1p(g q s0 / p) - log1p(g p s1 / q) + log(a0 / a1)
+
+    with ``p = sigmoid(z)``, ``q = 1 - p``, ``s1 = -log p``, ``s0 = -log q``.
+    It is strictly increasing in ``z`` for every ``g >= 0``, so it changes
+    no ranking, and ``g = 0``, ``a0 = a1`` is the identity. ``gamma`` and the
+    class weights are scalars or one value per column of a 2-D ``margin``;
+    both weights must be positive. Computed in float64 from the margin (never
+    from a rounded probability), returned in the margin's float dtype; a
+    finite margin never gives NaN (at most +-inf beyond float range).
+
+    References: Charoenphakdee, Vongkulbhisal, Chairatanakul and Sugiyama,
+    *On Focal Loss for Class-Posterior Probability Estimation: A Theoretical
+    Perspective*, CVPR 2021.
+    """
+    z_in = _float_array(margin)
+    z = z_in.astype(np.float64, copy=False)
+    gamma = np.asarray(gamma, dtype=np.float64)
+    shift = np.log(np.asarray(alpha_neg, dtype=np.float64)) - np.log(
+        np.asarray(alpha_pos, dtype=np.float64))
+    with np.errstate(over="ignore"):  # (1 + g) z may exceed the float range: +-inf
+        logit = ((1.0 + gamma) * z + _log_ratio_term(-z, gamma) - _log_ratio_term(z, gamma)
+                 + shift)
+        return logit.astype(z_in.dtype, copy=False)
+
+
+def softmax_focal_posterior(margin, *, gamma: float, class_alpha) -> NDArray:
+    """Class probabilities (n, k) whose softmax focal optimum is ``margin``.
+
+    The expected loss ``sum_c r_c a_c l(p_c)`` is minimised over the simplex
+    where ``r_c`` is proportional to ``h(p_c) / a_c``, with
+    ``h(v) = v / ((1 - v)^g - g v (1 - v)^(g - 1) log v)`` (docs/math.md §8).
+    ``log h`` is formed from each class's one-vs-rest log-odds
+    ``u_c = z_c - logsumexp(z_{j != c})``, so probabilities within 1e-300 of
+    0 or 1 keep their precision; for two classes this is
+    :func:`binary_focal_posterior_margin`. Rows sum to 1; returned in the
+    margin's float dtype.
+    """
+    z_in = _float_array(margin)
+    z = z_in.astype(np.float64, copy=False)
+    rows = np.arange(z.shape[0])
+    top = np.argmax(z, axis=1)
+    z_max = z[rows, top][:, None]
+    total = np.exp(z - z_max).sum(axis=1, keepdims=True)  # >= 1
+    # logsumexp of the other classes: for all but the top class the top
+    # term (= 1) remains in the difference, so it never cancels.
+    with np.errstate(divide="ignore"):
+        others = z_max + np.log(total - np.exp(z - z_max))
+    rest = z.copy()
+    rest[rows, top] = -np.inf
+    rest_max = rest.max(axis=1)
+    others[rows, top] = rest_max + np.log(np.exp(rest - rest_max[:, None]).sum(axis=1))
+    # The top class has u >= -log(k - 1); beyond |u| = 1e100 every probability
+    # has saturated, and clipping keeps g * s0 from overflowing to inf - inf.
+    u = np.clip(z - others, -1e100, 1e100)
+    s1 = np.logaddexp(0.0, -u)  # -log p_c
+    s0 = np.logaddexp(0.0, u)  # -log(1 - p_c)
+    log_weight = (-s1 + gamma * s0 - _log_ratio_term(u, gamma)
+                  - np.log(np.asarray(class_alpha, dtype=np.float64)))
+    log_weight -= log_weight.max(axis=1, keepdims=True)
+    weight = np.exp(log_weight)
+    return (weight / weight.sum(axis=1, keepdims=True)).astype(z_in.dtype, copy=False)

@@ -26,6 +26,7 @@ from ._validation import (
     check_class_labels,
     check_gamma,
     check_labels,
+    check_margin,
     check_sample_weight,
     per_column,
 )
@@ -174,6 +175,25 @@ class _FocalObjective(BoosterObjective):
         if not self._alpha_from_labels:
             return self._resolved_alpha(None)
         return self._balanced_alpha(y, w, n_columns)
+
+    def _fitted_class_alpha(self):
+        """Numeric alpha (or None) without labels: a "balanced" one must be pinned."""
+        def no_labels():
+            raise ValueError(
+                "alpha='balanced' comes from training labels: call fit_alpha(y_true) first "
+                "(xgboost_train, lightgbm_train and the estimators do)"
+            )
+
+        return self._resolved_alpha(no_labels)
+
+    @staticmethod
+    def _check_posterior_weights(weights):
+        if np.any(np.asarray(weights) <= 0):
+            raise ValueError(
+                "the posterior needs every class weight > 0 (alpha strictly inside (0, 1) "
+                "for FocalLoss): a class of weight 0 leaves the model no information about "
+                "its rate"
+            )
 
     # ------------------------------------------------------------ the math
     def loss(
@@ -381,6 +401,63 @@ class FocalLoss(_FocalObjective):
                                             round21=round21,
                                             **self._params(y, w, training_alpha))
 
+    def posterior_margin(self, margin: ArrayLike) -> NDArray:
+        r"""Log-odds of the class probability behind each focal margin.
+
+        The focal optimum is not the class probability: a true positive rate
+        :math:`r` makes the expected focal loss smallest at a probability
+        pulled towards 1/2 (for ``gamma=2``, ``r = 0.01`` gives about 0.15)
+        and shifted by alpha. This inverts that link exactly (docs/math.md §8):
+
+        .. math::
+
+            \operatorname{logit} r = (1 + \gamma) z
+                + \log(1 + \gamma q s_0 / p) - \log(1 + \gamma p s_1 / q)
+                + \log \frac{a_0}{a_1}
+
+        with :math:`p = \sigma(z)`, :math:`q = 1 - p`, :math:`s_1 = -\log p`,
+        :math:`s_0 = -\log q` and the class weights :math:`a_1, a_0`. It is
+        strictly increasing in the margin (rankings do not change) and the
+        identity for ``gamma=0``, ``alpha=None``.
+
+        Parameters
+        ----------
+        margin : array-like of shape (n_samples,) or (n_samples, n_columns)
+            Finite margins (raw scores, starting margin included), e.g.
+            ``booster.predict(data, output_margin=True)``.
+
+        Returns
+        -------
+        ndarray shaped like ``margin``, in its float dtype (+-inf for
+        probabilities that round to 0 or 1 in float32).
+        """
+        z = check_margin(margin)
+        n_columns = z.shape[1] if z.ndim == 2 else None
+        alpha_pos, alpha_neg = self._class_weights_for(n_columns, self._fitted_class_alpha)
+        self._check_posterior_weights([alpha_pos, alpha_neg])
+        return _loss.binary_focal_posterior_margin(
+            z, gamma=per_column(self.gamma, n_columns, name="gamma"),
+            alpha_pos=alpha_pos, alpha_neg=alpha_neg)
+
+    def posterior(self, margin: ArrayLike) -> NDArray:
+        """Probability of the positive class (of each column) behind each focal margin.
+
+        ``sigmoid(posterior_margin(margin))``; shaped like ``margin``. Unlike
+        ``sigmoid(margin)``, the focal probability, these are estimates of
+        the class probability (docs/math.md §8): use them wherever a
+        probability is multiplied by a cost or compared across models.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from focal_gbm import FocalLoss
+        >>> loss = FocalLoss(gamma=2.0)
+        >>> margin = np.log(0.15 / 0.85)  # a focal probability of 0.15
+        >>> round(float(loss.posterior(margin)), 4)
+        0.0093
+        """
+        return _sigmoid(self.posterior_margin(margin))
+
     def init_score(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
         """The constant margin that minimises the weighted focal loss.
 
@@ -570,6 +647,32 @@ class SoftmaxFocalLoss(_FocalObjective):
                                              round21=round21,
                                              **self._params(y, z, w, training_alpha))
 
+    def posterior(self, margin: ArrayLike) -> NDArray:
+        r"""Class probabilities behind softmax focal margins, shape (n_samples, n_classes).
+
+        The expected softmax focal loss under true class probabilities
+        :math:`r` is smallest where :math:`r_c \propto h(p_c) / \alpha_c`
+        with :math:`h(v) = v / ((1 - v)^\gamma - \gamma v (1 - v)^{\gamma - 1}
+        \log v)` (docs/math.md §8); this returns that :math:`r` for each
+        row of margins. With equal class weights it keeps each row's order
+        of classes; ``gamma=0``, equal weights is ``softmax(margin)``. Rows
+        sum to 1; the result has the margin's float dtype.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from focal_gbm import SoftmaxFocalLoss
+        >>> loss = SoftmaxFocalLoss(gamma=2.0)
+        >>> loss.posterior(np.array([[0.0, 1.0, 2.0]])).round(3)
+        array([[0.029, 0.088, 0.884]])
+        """
+        z = check_margin(margin)
+        if z.ndim != 2 or z.shape[1] < 2:
+            raise ValueError(f"margin must have shape (n_samples, n_classes >= 2), got {z.shape}")
+        class_alpha = self._class_alpha_for(z.shape[1], self._fitted_class_alpha)
+        self._check_posterior_weights(class_alpha)
+        return _loss.softmax_focal_posterior(z, gamma=self.gamma, class_alpha=class_alpha)
+
     def init_score(self, y_true, sample_weight=None, *, n_classes: int | None = None):
         """The constant margins, shape (n_classes,), minimising the weighted loss."""
         return self.init_score_from_totals(
@@ -585,6 +688,12 @@ class SoftmaxFocalLoss(_FocalObjective):
 for _cls in (FocalLoss, SoftmaxFocalLoss):
     if _cls.__doc__ is not None:  # python -OO strips docstrings
         _cls.__doc__ = _cls.__doc__.replace("%(hessian_doc)s", _HESSIAN_DOC)
+
+
+def _sigmoid(z: NDArray) -> NDArray:
+    """``1 / (1 + exp(-z))`` in ``z``'s dtype, without overflow warnings at large ``-z``."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
 
 
 def _float_dtype(z: NDArray) -> np.dtype:

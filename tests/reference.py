@@ -119,3 +119,53 @@ def softmax_grad_hess(label, z, gamma, alpha_c=1):
             h2 = mp.mpf("1e-12")
             hess.append((shifted(h2) - 2 * f0 + shifted(-h2)) / h2**2)
         return grad, hess
+
+
+def focal_optimum(rate, gamma, alpha_pos=1, alpha_neg=1):
+    """The margin minimising the expected focal loss at true positive rate ``rate`` (mpf).
+
+    Labels enter the loss linearly, so the expected loss is the loss of the
+    soft label ``rate``, strictly convex in ``p`` (docs/math.md §8): its
+    minimiser is the one sign change of :func:`grad` (central differences of
+    the textbook loss). Bisection on [-80, 80] narrows it to 1e-12, secant
+    steps then to working precision. Nothing of the closed-form map of
+    docs/math.md §8 is used.
+    """
+    with mp.workdps(DPS):
+        rate = mp.mpf(rate)
+
+        def slope(z):
+            return grad(rate, z, gamma, alpha_pos, alpha_neg)
+
+        lo, hi = mp.mpf(-80), mp.mpf(80)
+        assert slope(lo) < 0 < slope(hi), "the optimum lies outside [-80, 80]"
+        while hi - lo > mp.mpf("1e-12"):
+            mid = (lo + hi) / 2
+            if slope(mid) > 0:
+                hi = mid
+            else:
+                lo = mid
+        return mp.findroot(slope, (lo, hi), solver="secant", tol=mp.mpf("1e-80"),
+                           verify=False)
+
+
+def posterior_rate(z, gamma, alpha_pos=1, alpha_neg=1):
+    """``(r, 1 - r)`` from the textbook form ``r = a0 h(p) / (a0 h(p) + a1 h(1 - p))``.
+
+    ``h(v) = v / ((1 - v)^g - g v (1 - v)^(g - 1) log v)`` evaluated directly
+    (no rearrangement) in 60 digits, with ``p`` and ``1 - p`` formed as in
+    :func:`focal_loss` so that extreme margins keep their precision.
+    """
+    with mp.workdps(DPS):
+        z, g = mp.mpf(z), mp.mpf(gamma)
+        p = 1 / (1 + mp.exp(-z))
+        q = 1 / (1 + mp.exp(z))
+        log_p = -mp.log1p(mp.exp(-z))
+        log_q = -mp.log1p(mp.exp(z))
+
+        def h(v, one_minus_v, log_v):
+            return v / (one_minus_v**g - g * v * one_minus_v ** (g - 1) * log_v)
+
+        pos = alpha_neg * h(p, q, log_p)
+        neg = alpha_pos * h(q, p, log_q)
+        return pos / (pos + neg), neg / (pos + neg)
