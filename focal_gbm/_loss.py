@@ -411,7 +411,7 @@ def binary_focal_posterior_margin(margin, *, gamma, alpha_pos, alpha_neg) -> NDA
     with np.errstate(over="ignore"):  # (1 + g) z may exceed the float range: +-inf
         logit = ((1.0 + gamma) * z + _log_ratio_term(-z, gamma) - _log_ratio_term(z, gamma)
                  + shift)
-        return logit.astype(z_in.dtype, copy=False)
+        return logit.astype(z_in.dtype, copy=False).reshape(np.shape(margin))
 
 
 def softmax_focal_posterior(margin, *, gamma: float, class_alpha) -> NDArray:
