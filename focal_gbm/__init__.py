@@ -10,6 +10,7 @@ estimators ``FocalXGBClassifier`` and ``FocalLGBMClassifier`` are loaded on
 first access (and so are not part of ``from focal_gbm import *``).
 """
 
+from ._booster import predict_posterior
 from ._cache import clear_kernel_cache, kernel_cache_dir
 from ._lazy import lazy_getattr
 from ._lgbm import add_init_score, lightgbm_train
@@ -48,5 +49,6 @@ __all__ = [
     "clear_kernel_cache",
     "kernel_cache_dir",
     "lightgbm_train",
+    "predict_posterior",
     "xgboost_train",
 ]

@@ -33,6 +33,59 @@ def _booster_of(data) -> str | None:
     return None
 
 
+def predict_posterior(booster, data, *, objective, **predict_params) -> NDArray:
+    """Class probabilities from a booster trained with a focal objective.
+
+    The booster's margins for ``data`` (``output_margin=True`` for XGBoost,
+    ``raw_score=True`` for LightGBM), mapped by ``objective.posterior``: the
+    class probabilities behind the focal optimum rather than the focal
+    probabilities ``booster.predict`` returns (docs/math.md §8).
+
+    Parameters
+    ----------
+    booster : xgboost.Booster or lightgbm.Booster
+        Trained with ``objective``, its starting margin included in what it
+        predicts (as :func:`~focal_gbm.xgboost_train` and
+        :func:`~focal_gbm.lightgbm_train` return them; for XGBoost a
+        ``base_margin`` set on ``data`` counts too).
+    data : xgboost.DMatrix, or what ``lightgbm.Booster.predict`` accepts
+    objective : FocalLoss or SoftmaxFocalLoss
+        The objective trained with; ``alpha="balanced"`` must have been fixed
+        (``fit_alpha``), as the training functions do.
+    **predict_params
+        Passed to ``booster.predict`` (``iteration_range``, ``num_iteration``, ...).
+
+    Returns
+    -------
+    ndarray
+        The probability of the positive class (of each label column) for a
+        binary objective, shape like the margins; (n_samples, n_classes) for
+        :class:`~focal_gbm.SoftmaxFocalLoss`.
+
+    Examples
+    --------
+    >>> import numpy as np, xgboost as xgb
+    >>> from focal_gbm import FocalLoss, predict_posterior, xgboost_train
+    >>> rng = np.random.default_rng(0)
+    >>> X = rng.normal(size=(500, 3)); y = (X[:, 0] > 1.3).astype(float)
+    >>> dtrain = xgb.DMatrix(X, label=y)
+    >>> loss = FocalLoss(gamma=2.0)
+    >>> booster = xgboost_train({"max_depth": 3}, dtrain, 20, objective=loss)
+    >>> posterior = predict_posterior(booster, dtrain, objective=loss)
+    >>> bool(posterior.mean() < booster.predict(dtrain).mean())  # focal is pulled to 1/2
+    True
+    """
+    module = type(booster).__module__.split(".", 1)[0]
+    if module == "xgboost":
+        margin = booster.predict(data, output_margin=True, **predict_params)
+    elif module == "lightgbm":
+        margin = booster.predict(data, raw_score=True, **predict_params)
+    else:
+        raise TypeError(f"booster must be an xgboost or lightgbm Booster, got "
+                        f"{type(booster).__name__}")
+    return objective.posterior(margin)
+
+
 def labels_and_weights(data, shape: tuple[int, ...] | None = None):
     """Labels and weights (or None) of a booster's data object.
 

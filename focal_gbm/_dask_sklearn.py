@@ -145,7 +145,7 @@ class DaskFocalMixin:
                                          **self._class_count_kw())
         objective.fit_alpha_from_totals(totals)
         self.init_score_ = np.asarray(objective.init_score_from_totals(totals))
-        self.objective_ = objective
+        self._set_objective(objective)
         evals = [self._eval_triple(i, Xe, ye, eval_sample_weight)
                  for i, (Xe, ye) in enumerate(eval_set or [])]
         self._fit_booster(X, y_encoded, sample_weight, evals, fit_params)
@@ -233,12 +233,18 @@ class DaskFocalMixin:
         return map_row_partitions(X, margin, n_outputs)
 
     def predict_proba(self, X) -> da.Array:
-        """Class (or label) probabilities as a Dask array of shape (n_samples, n_classes)."""
+        """Class (or label) probabilities as a Dask array of shape (n_samples, n_classes).
+
+        The posterior or the focal probabilities, as ``focal_probability`` says.
+        """
         margin = self.decision_function(X)
+        posterior = self._posterior_objective
         if margin.ndim == 1:
-            return margin.map_blocks(proba_from_margin, self.multilabel_, new_axis=1,
-                                     chunks=(margin.chunks[0], (2,)), dtype=np.float64)
-        return margin.map_blocks(proba_from_margin, self.multilabel_, dtype=np.float64)
+            return margin.map_blocks(proba_from_margin, self.multilabel_, posterior,
+                                     new_axis=1, chunks=(margin.chunks[0], (2,)),
+                                     dtype=np.float64)
+        return margin.map_blocks(proba_from_margin, self.multilabel_, posterior,
+                                 dtype=np.float64)
 
     def predict(self, X) -> da.Array:
         """The most probable class of each sample (a 0/1 row for multi-label), as a Dask array."""

@@ -15,6 +15,7 @@ import json
 from numbers import Real
 
 import numpy as np
+from numpy.typing import NDArray
 from scipy.special import expit, softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.preprocessing import LabelEncoder
@@ -58,6 +59,15 @@ focal_alpha : float, "balanced", array-like of shape (n_classes,) or None, defau
     (sample-weighted) class frequencies of ``y``.
 focal_hessian : {"clip", "exact", "abs", "surrogate", "fisher"}, default="clip"
     Hessian policy, see :class:`focal_gbm.FocalLoss`.
+focal_probability : {"posterior", "focal"}, default="posterior"
+    What ``predict_proba`` returns. ``"posterior"``: the class probabilities
+    behind the focal margins, the focal link inverted exactly
+    (:meth:`focal_gbm.FocalLoss.posterior`); ``"focal"``: the sigmoid (softmax)
+    of the margins, the focal optimum, which gamma pulls towards 1/2 and alpha
+    shifts. Both rank examples the same. ``predict`` and ``decision_function``
+    do not depend on it: ``predict`` keeps the decision rule the class weights
+    chose (the focal probability above 1/2, i.e. a binary posterior above
+    ``1 - focal_alpha``).
 """
 
 FOCAL_ATTRIBUTES_DOC = """    classes_ : ndarray of shape (n_classes,)
@@ -71,7 +81,12 @@ FOCAL_ATTRIBUTES_DOC = """    classes_ : ndarray of shape (n_classes,)
     feature_names_in_ : ndarray of shape (n_features_in_,)
         Column names of a DataFrame ``X``; absent otherwise.
     objective_ : FocalLoss or SoftmaxFocalLoss
-        The fitted objective; its ``class_weights`` are the fitted ``focal_alpha``.
+        The fitted objective (``objective_.posterior`` maps margins to
+        class probabilities).
+    class_weight_ : ndarray of shape (n_classes,) or (n_labels, 2)
+        The weight of each class's loss term, in the order of ``classes_``
+        (``[1 - alpha, alpha]`` for two classes, ones for ``focal_alpha=None``);
+        for a multi-label target, one row ``[negative, positive]`` per label.
     init_score_ : float or ndarray of shape (n_outputs,)
         The starting margin (one per class or label), the minimiser of the
         weighted focal loss over constants.
@@ -85,7 +100,8 @@ def with_focal_attributes(cls):
     return cls
 
 
-_FOCAL_DEFAULTS = {"focal_gamma": 2.0, "focal_alpha": None, "focal_hessian": DEFAULT_HESSIAN}
+_FOCAL_DEFAULTS = {"focal_gamma": 2.0, "focal_alpha": None, "focal_hessian": DEFAULT_HESSIAN,
+                   "focal_probability": "posterior"}
 _METADATA_VERSION = 1
 
 
@@ -178,6 +194,7 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         "focal_alpha": [None, StrOptions({"balanced"}), Interval(Real, 0, 1, closed="both"),
                         "array-like"],
         "focal_hessian": [StrOptions(set(_loss.HESSIAN_POLICIES))],
+        "focal_probability": [StrOptions({"posterior", "focal"})],
     }
 
     # ----------------------------------------------------------- parameters
@@ -295,7 +312,7 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         self.init_score_ = np.asarray(
             objective.init_score(y_encoded, sample_weight, **self._class_count_kw())
         )
-        self.objective_ = objective
+        self._set_objective(objective)
         evals = []
         for i, (X_eval, y_eval) in enumerate(eval_set or []):
             X_eval = self._validate_X(X_eval, reset=False)
@@ -329,6 +346,17 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
                 f"but the data contains only one class: {classes[0]!r}"
             )
 
+    def _set_objective(self, objective):
+        """Keep the fitted objective and the class weights it fixed."""
+        self.objective_ = objective
+        self.class_weight_ = class_weight_table(objective, self.n_classes_, self.multilabel_)
+        if self.focal_probability == "posterior" and not np.all(self.class_weight_ > 0):
+            raise ValueError(
+                "focal_probability='posterior' needs every class weight > 0 (focal_alpha "
+                "strictly inside (0, 1)): a class of weight 0 leaves the model no information "
+                "about its probability; use focal_probability='focal'"
+            )
+
     def _class_count_kw(self) -> dict:
         """SoftmaxFocalLoss needs the class count (the labels may not show them all)."""
         softmax_loss = self.n_classes_ > 2 and not self.multilabel_
@@ -358,13 +386,28 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes); rows sum to 1.
 
-        For multi-label targets, the probability of each label, shape
-        (n_samples, n_labels), as ``XGBClassifier`` returns them.
+        The class probabilities behind the focal margins by default, the focal
+        probabilities with ``focal_probability="focal"``. For multi-label
+        targets, the probability of each label, shape (n_samples, n_labels),
+        as ``XGBClassifier`` returns them.
         """
-        return proba_from_margin(self.decision_function(X), self.multilabel_)
+        return proba_from_margin(self.decision_function(X), self.multilabel_,
+                                 self._posterior_objective)
+
+    @property
+    def _posterior_objective(self):
+        """The objective whose posterior ``predict_proba`` returns, or None (focal)."""
+        return self.objective_ if self.focal_probability == "posterior" else None
 
     def predict(self, X):
-        """The most probable class label for each sample (a 0/1 row for multi-label)."""
+        """The class the focal margins choose for each sample (a 0/1 row for multi-label).
+
+        The class of the largest margin: for two classes (and each label),
+        ``classes_[1]`` where the margin is positive, i.e. where the focal
+        probability exceeds 1/2 and the posterior exceeds ``1 - focal_alpha``
+        (1/2 for ``focal_alpha=None``, so that ``predict`` is the argmax of
+        ``predict_proba`` for equal class weights).
+        """
         return labels_from_margin(self.decision_function(X), self.classes_, self.multilabel_)
 
     # ------------------------------------------------------------ metadata
@@ -386,6 +429,7 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
             "focal_alpha": (self.focal_alpha if isinstance(self.focal_alpha, (str, type(None)))
                             else np.asarray(self.focal_alpha).tolist()),
             "focal_hessian": self.focal_hessian,
+            "focal_probability": self.focal_probability,
             "fitted_alpha": (None if self.objective_._fitted_alpha is None
                              else np.asarray(self.objective_._fitted_alpha).tolist()),
         }
@@ -408,18 +452,40 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         self.focal_gamma = meta["focal_gamma"]
         self.focal_alpha = meta["focal_alpha"]
         self.focal_hessian = meta["focal_hessian"]
-        self.objective_ = self._objective(self.n_classes_, self.multilabel_)
+        # Files written before focal_probability existed get today's default.
+        self.focal_probability = meta.get("focal_probability", _FOCAL_DEFAULTS["focal_probability"])
+        objective = self._objective(self.n_classes_, self.multilabel_)
         if meta["fitted_alpha"] is not None:
-            self.objective_._fitted_alpha = np.asarray(meta["fitted_alpha"], dtype=np.float64)
+            objective._fitted_alpha = np.asarray(meta["fitted_alpha"], dtype=np.float64)
+        self._set_objective(objective)
 
 
-def proba_from_margin(margin, multilabel: bool):
-    """Probabilities from margins: (n, 2) for one margin per row, else (n, k)."""
+def class_weight_table(objective, n_classes: int, multilabel: bool) -> NDArray:
+    """The fitted class weights as ``class_weight_``: (n_classes,) or (n_labels, 2)."""
+    if isinstance(objective, SoftmaxFocalLoss):
+        return np.asarray(objective.fitted_class_weights(n_classes), dtype=np.float64)
+    alpha_pos, alpha_neg = objective.fitted_class_weights(n_classes if multilabel else None)
+    n_rows = n_classes if multilabel else 1
+    table = np.column_stack([np.broadcast_to(alpha_neg, (n_rows,)),
+                             np.broadcast_to(alpha_pos, (n_rows,))]).astype(np.float64)
+    return table if multilabel else table[0]
+
+
+def proba_from_margin(margin, multilabel: bool, posterior=None):
+    """Probabilities from margins: (n, 2) for one margin per row, else (n, k).
+
+    ``posterior`` is the fitted objective whose posterior map to apply, or
+    None for the focal probabilities (sigmoid / softmax of the margins).
+    """
+    if posterior is not None and (multilabel or margin.ndim == 1):
+        margin = posterior.posterior_margin(margin)
     if multilabel:
         return expit(margin)
     if margin.ndim == 1:
         # expit(-m) rather than 1 - expit(m): no rounding of small values
         return np.column_stack([expit(-margin), expit(margin)])
+    if posterior is not None:
+        return posterior.posterior(margin)
     return softmax(margin, axis=1)
 
 

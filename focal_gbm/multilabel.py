@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 from ._loss import INIT_MARGIN_BOUND
 from ._sklearn import FocalTagsMixin, validate_X
 from ._validation import per_column
+from .objective import FocalLoss
 
 
 class _ConstantLabel:
@@ -31,12 +32,20 @@ class _ConstantLabel:
     whose probability is within 1e-13 of the constant.
     """
 
-    def __init__(self, value: int):
+    def __init__(self, value: int, focal_alpha):
         self.value = value
+        # The weights the label's objective would have had: "balanced" gives
+        # a single-class column 0.5 each (FocalLoss's rule).
+        objective = FocalLoss(alpha=focal_alpha).fit_alpha(np.full(1, float(value)))
+        alpha_pos, alpha_neg = objective.fitted_class_weights()
+        self.class_weight_ = np.array([alpha_neg, alpha_pos], dtype=np.float64)
 
     def decision_function(self, X):
         sign = 1.0 if self.value == 1 else -1.0
         return np.full(X.shape[0], sign * INIT_MARGIN_BOUND)
+
+    def predict_proba(self, X):
+        return np.tile([1.0 - self.value, float(self.value)], (X.shape[0], 1))
 
 
 def warn_constant_labels(Y) -> list[int | None]:
@@ -98,6 +107,8 @@ class FocalOneVsRestClassifier(FocalTagsMixin, MultiOutputMixin, ClassifierMixin
         scikit-learn's ``OneVsRestClassifier``.
     classes_ : ndarray of shape (n_labels,)
         ``0 .. n_labels - 1``.
+    class_weight_ : ndarray of shape (n_labels, 2)
+        Each label's fitted class weights ``[negative, positive]``.
 
     Examples
     --------
@@ -136,7 +147,8 @@ class FocalOneVsRestClassifier(FocalTagsMixin, MultiOutputMixin, ClassifierMixin
         for j, constant in enumerate(warn_constant_labels(Y)):
             column = Y[:, j]
             if constant is not None:
-                jobs.append(_ConstantLabel(constant))
+                jobs.append(_ConstantLabel(constant, alphas[j] if alphas[j] is not None
+                                           else self.estimator.get_params()["focal_alpha"]))
                 continue
             estimator = clone(self.estimator)
             if gammas[j] is not None:
@@ -152,6 +164,7 @@ class FocalOneVsRestClassifier(FocalTagsMixin, MultiOutputMixin, ClassifierMixin
         self.estimators_ = [job if isinstance(job, _ConstantLabel) else next(fitted)
                             for job in jobs]
         self.classes_ = np.arange(n_labels)
+        self.class_weight_ = np.vstack([e.class_weight_ for e in self.estimators_])
         return self
 
     def decision_function(self, X):
@@ -161,10 +174,15 @@ class FocalOneVsRestClassifier(FocalTagsMixin, MultiOutputMixin, ClassifierMixin
         return np.column_stack([e.decision_function(X) for e in self.estimators_])
 
     def predict_proba(self, X):
-        """Probability of each label, shape (n_samples, n_labels)."""
-        from scipy.special import expit
+        """Probability of each label, shape (n_samples, n_labels).
 
-        return expit(self.decision_function(X))
+        Each label's estimator's ``predict_proba`` (by default the posterior,
+        see its ``focal_probability``); a label constant in training gets its
+        constant, as in scikit-learn's ``OneVsRestClassifier``.
+        """
+        check_is_fitted(self, "estimators_")
+        X = validate_X(self, X, reset=False)
+        return np.column_stack([e.predict_proba(X)[:, 1] for e in self.estimators_])
 
     def predict(self, X):
         """0/1 indicator matrix, shape (n_samples, n_labels)."""

@@ -361,6 +361,16 @@ class FocalLoss(_FocalObjective):
         w = check_sample_weight(sample_weight, y.shape[0])
         return self._class_weights(y, w)
 
+    def fitted_class_weights(self, n_columns: int | None = None):
+        """``(alpha_pos, alpha_neg)`` without labels: numeric, ``None`` or pinned alpha.
+
+        As :meth:`class_weights`, for ``n_columns`` label columns (``None``:
+        1-D labels). A ``"balanced"`` alpha must have been fixed by
+        :meth:`fit_alpha` (which :func:`~focal_gbm.xgboost_train`,
+        :func:`~focal_gbm.lightgbm_train` and the estimators call).
+        """
+        return self._class_weights_for(n_columns, self._fitted_class_alpha)
+
     def _class_weights(self, y: NDArray, w: NDArray | None, training_alpha=None):
         n_columns = y.shape[1] if y.ndim == 2 else None
         return self._class_weights_for(n_columns, lambda: self._label_totals(y, w),
@@ -433,7 +443,7 @@ class FocalLoss(_FocalObjective):
         """
         z = check_margin(margin)
         n_columns = z.shape[1] if z.ndim == 2 else None
-        alpha_pos, alpha_neg = self._class_weights_for(n_columns, self._fitted_class_alpha)
+        alpha_pos, alpha_neg = self.fitted_class_weights(n_columns)
         self._check_posterior_weights([alpha_pos, alpha_neg])
         return _loss.binary_focal_posterior_margin(
             z, gamma=per_column(self.gamma, n_columns, name="gamma"),
@@ -456,7 +466,9 @@ class FocalLoss(_FocalObjective):
         >>> round(float(loss.posterior(margin)), 4)
         0.0093
         """
-        return _sigmoid(self.posterior_margin(margin))
+        from scipy.special import expit  # scipy loads on first use, not with focal_gbm
+
+        return expit(self.posterior_margin(margin))
 
     def init_score(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
         """The constant margin that minimises the weighted focal loss.
@@ -611,6 +623,10 @@ class SoftmaxFocalLoss(_FocalObjective):
         w = check_sample_weight(sample_weight, y.shape[0])
         return self._class_alpha(y, w, self._n_classes(y, n_classes))
 
+    def fitted_class_weights(self, n_classes: int) -> NDArray:
+        """The per-class weights (n_classes,) without labels; "balanced" must be fitted."""
+        return self._class_alpha_for(n_classes, self._fitted_class_alpha)
+
     def _class_alpha(self, y: NDArray, w: NDArray | None, n_classes: int,
                      training_alpha=None) -> NDArray:
         return self._class_alpha_for(n_classes, lambda: self._label_totals(y, w, n_classes),
@@ -669,7 +685,7 @@ class SoftmaxFocalLoss(_FocalObjective):
         z = check_margin(margin)
         if z.ndim != 2 or z.shape[1] < 2:
             raise ValueError(f"margin must have shape (n_samples, n_classes >= 2), got {z.shape}")
-        class_alpha = self._class_alpha_for(z.shape[1], self._fitted_class_alpha)
+        class_alpha = self.fitted_class_weights(z.shape[1])
         self._check_posterior_weights(class_alpha)
         return _loss.softmax_focal_posterior(z, gamma=self.gamma, class_alpha=class_alpha)
 
@@ -688,12 +704,6 @@ class SoftmaxFocalLoss(_FocalObjective):
 for _cls in (FocalLoss, SoftmaxFocalLoss):
     if _cls.__doc__ is not None:  # python -OO strips docstrings
         _cls.__doc__ = _cls.__doc__.replace("%(hessian_doc)s", _HESSIAN_DOC)
-
-
-def _sigmoid(z: NDArray) -> NDArray:
-    """``1 / (1 + exp(-z))`` in ``z``'s dtype, without overflow warnings at large ``-z``."""
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-z))
 
 
 def _float_dtype(z: NDArray) -> np.dtype:

@@ -306,8 +306,8 @@ def test_binary_estimator_matches_the_local_one(client, rng, pair):
     weight = rng.uniform(0.2, 3.0, size=y.size)
     distributed, local, X_dask = _fit_pair(pair, X, labels, weight, focal_alpha="balanced")
     np.testing.assert_array_equal(distributed.classes_, ["fraud", "ok"])
-    np.testing.assert_allclose(distributed.objective_._fitted_alpha,
-                               local.objective_._fitted_alpha, rtol=SUM_ORDER_RTOL)
+    np.testing.assert_allclose(distributed.class_weight_, local.class_weight_,
+                               rtol=SUM_ORDER_RTOL)
     np.testing.assert_allclose(distributed.init_score_, local.init_score_, atol=INIT_ATOL)
     proba = distributed.predict_proba(X_dask)
     assert isinstance(proba, da.Array)

@@ -76,12 +76,13 @@ def test_probabilities_labels_and_margins(make, data):
     X, y = data()
     names = np.array(["cat", "dog", "emu"])[: len(np.unique(y))]
     labels = names[y]
-    clf = make(focal_alpha="balanced").fit(X, labels)
+    clf = make(focal_alpha="balanced", focal_probability="focal").fit(X, labels)
     np.testing.assert_array_equal(clf.classes_, names)
     proba = clf.predict_proba(X)
     assert proba.shape == (len(y), len(names))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-12)
     assert set(clf.predict(X)) <= set(names)
+    # predict follows the focal probabilities, whatever the class weights.
     np.testing.assert_array_equal(clf.predict(X), names[np.argmax(proba, axis=1)])
     assert (clf.predict(X) == labels).mean() > 0.8
     margin = clf.decision_function(X)
@@ -206,7 +207,7 @@ def test_pickle_and_native_model_files_reproduce_predictions(make, data, tmp_pat
 
 def test_lightgbm_model_file_predicts_probabilities_without_focal_gbm(tmp_path):
     X, y = _multiclass()
-    clf = FocalLGBMClassifier(n_estimators=10, verbose=-1).fit(X, y)
+    clf = FocalLGBMClassifier(n_estimators=10, verbose=-1, focal_probability="focal").fit(X, y)
     path = tmp_path / "model.txt"
     clf.save_model(path)
     booster = lgb.Booster(model_file=path)  # plain LightGBM, no metadata needed
@@ -215,7 +216,7 @@ def test_lightgbm_model_file_predicts_probabilities_without_focal_gbm(tmp_path):
 
 def test_xgboost_binary_model_file_predicts_probabilities_without_focal_gbm(tmp_path):
     X, y = _binary()
-    clf = FocalXGBClassifier(n_estimators=10).fit(X, y)
+    clf = FocalXGBClassifier(n_estimators=10, focal_probability="focal").fit(X, y)
     path = tmp_path / "model.json"
     clf.save_model(path)
     booster = xgb.Booster(model_file=path)  # base_score carries the starting margin

@@ -85,7 +85,10 @@ def test_estimators_accept_indicator_matrices(cls, params, rng):
     clf = cls(focal_gamma=[2.0, 1.0, 2.0], focal_alpha="balanced", **params).fit(X, Y)
     proba = clf.predict_proba(X)
     assert proba.shape == Y.shape and ((proba > 0) & (proba < 1)).all()
-    np.testing.assert_array_equal(clf.predict(X), (proba > 0.5).astype(int))
+    # predict: the posterior above 1 - alpha, the focal probability above 1/2.
+    alpha = clf.class_weight_[:, 1]
+    np.testing.assert_array_equal(clf.predict(X), (proba > 1 - alpha).astype(int))
+    np.testing.assert_allclose(alpha, 1 - Y.mean(axis=0))
     assert clf.decision_function(X).shape == Y.shape
     report = multilabel_report(Y, proba)
     assert min(r["roc_auc"] for r in report.rows) > 0.85

@@ -210,3 +210,135 @@ def test_posterior_rejects_non_finite_margins(bad):
 def test_softmax_loss_posterior_checks_the_shape():
     with pytest.raises(ValueError, match="n_classes"):
         SoftmaxFocalLoss().posterior(np.zeros(3))
+
+
+# -------------------------------------------------- estimators and boosters
+def _estimators():
+    xgb = pytest.importorskip("xgboost")  # noqa: F841
+    lgb = pytest.importorskip("lightgbm")  # noqa: F841
+    from focal_gbm import FocalLGBMClassifier, FocalXGBClassifier
+
+    return [FocalXGBClassifier(n_estimators=20, max_depth=3, n_jobs=1),
+            FocalLGBMClassifier(n_estimators=20, num_leaves=7, n_jobs=1, verbose=-1)]
+
+
+def _binary(n=600, seed=0):
+    from sklearn.datasets import make_classification
+
+    return make_classification(n_samples=n, n_features=6, n_informative=4, weights=[0.85],
+                               random_state=seed)
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["xgboost", "lightgbm"])
+def test_estimator_predict_proba_is_the_posterior_of_its_margins(index):
+    X, y = _binary()
+    estimator = _estimators()[index].set_params(focal_alpha=0.25)
+    clf = estimator.fit(X, y)
+    margin = clf.decision_function(X)
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(proba[:, 1], clf.objective_.posterior(margin))
+    np.testing.assert_array_equal(clf.class_weight_, [0.75, 0.25])
+    # predict keeps the rule alpha chose: the posterior above 1 - alpha.
+    np.testing.assert_array_equal(clf.predict(X), (proba[:, 1] > 0.75).astype(int))
+    # "focal" is the sigmoid of the same margins, ranked the same.
+    focal = clf.set_params(focal_probability="focal").predict_proba(X)
+    np.testing.assert_allclose(focal[:, 1], expit(margin), rtol=1e-15)
+    np.testing.assert_array_equal(np.argsort(focal[:, 1], kind="stable"),
+                                  np.argsort(proba[:, 1], kind="stable"))
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["xgboost", "lightgbm"])
+def test_posterior_is_closer_to_the_rates_than_focal_probabilities(index):
+    """On data with a known positive rate, the posterior estimates it; focal does not.
+
+    The rate is 0.05 everywhere (features are noise), so a model with the
+    optimal start predicts about 0.05 (posterior) or about 0.24 (focal,
+    gamma = 2). 0.01 tolerance: 20 shallow trees on 4000 rows move the
+    predictions by ~1e-3 around the start.
+    """
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(4000, 3))
+    y = (rng.uniform(size=4000) < 0.05).astype(int)
+    clf = _estimators()[index].set_params(n_estimators=5).fit(X, y)
+    rate = y.mean()
+    assert clf.predict_proba(X)[:, 1].mean() == pytest.approx(rate, abs=0.01)
+    focal = clf.set_params(focal_probability="focal").predict_proba(X)[:, 1].mean()
+    assert focal > rate + 0.1
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["xgboost", "lightgbm"])
+def test_multiclass_estimator_posterior_and_class_weights(index):
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=600, n_features=8, n_informative=5, n_classes=3,
+                               weights=[0.6, 0.3], random_state=0)
+    clf = _estimators()[index].fit(X, y)
+    np.testing.assert_array_equal(clf.class_weight_, [1.0, 1.0, 1.0])
+    proba = clf.predict_proba(X)
+    np.testing.assert_array_equal(proba, clf.objective_.posterior(clf.decision_function(X)))
+    # Equal class weights: predict is the argmax of the posterior too.
+    np.testing.assert_array_equal(clf.predict(X), np.argmax(proba, axis=1))
+    weighted = _estimators()[index].set_params(focal_alpha=[0.2, 0.3, 0.5]).fit(X, y)
+    np.testing.assert_array_equal(weighted.class_weight_, [0.2, 0.3, 0.5])
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["xgboost", "lightgbm"])
+def test_a_class_of_weight_zero_needs_the_focal_probabilities(index):
+    X, y = _binary(n=200)
+    with pytest.raises(ValueError, match="focal_probability='posterior'.*focal_alpha"):
+        _estimators()[index].set_params(focal_alpha=1.0).fit(X, y)
+    clf = _estimators()[index].set_params(focal_alpha=1.0, focal_probability="focal").fit(X, y)
+    assert clf.predict_proba(X).shape == (200, 2)
+
+
+@pytest.mark.parametrize("index", [0, 1], ids=["xgboost", "lightgbm"])
+def test_model_files_keep_the_probability_choice(index, tmp_path):
+    X, y = _binary()
+    clf = _estimators()[index].set_params(focal_alpha="balanced",
+                                          focal_probability="focal").fit(X, y)
+    path = tmp_path / ("model.json" if index == 0 else "model.txt")
+    clf.save_model(path)
+    loaded = type(clf)().load_model(path)
+    assert loaded.focal_probability == "focal"
+    np.testing.assert_array_equal(loaded.class_weight_, clf.class_weight_)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+def test_one_vs_rest_posterior_and_class_weights_per_label():
+    from focal_gbm import FocalOneVsRestClassifier
+
+    X, y = _binary()
+    Y = np.column_stack([y, X[:, 1] > 0.5, np.zeros_like(y)]).astype(int)
+    with pytest.warns(UserWarning, match="Label not 2"):
+        ovr = FocalOneVsRestClassifier(_estimators()[1], focal_alpha="balanced").fit(X, Y)
+    np.testing.assert_allclose(ovr.class_weight_[:2, 1], 1 - Y[:, :2].mean(axis=0))
+    np.testing.assert_array_equal(ovr.class_weight_[2], [0.5, 0.5])  # constant label
+    proba = ovr.predict_proba(X)
+    margin = ovr.decision_function(X)
+    for j in range(2):
+        np.testing.assert_array_equal(
+            proba[:, j], ovr.estimators_[j].objective_.posterior(margin[:, j]))
+    np.testing.assert_array_equal(proba[:, 2], 0.0)
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_predict_posterior_maps_a_plain_boosters_margins(booster):
+    from focal_gbm import lightgbm_train, predict_posterior, xgboost_train
+
+    X, y = _binary()
+    loss = FocalLoss(gamma=2.0, alpha="balanced")
+    if booster == "xgboost":
+        xgb = pytest.importorskip("xgboost")
+        data = xgb.DMatrix(X, label=y)
+        model = xgboost_train({"max_depth": 3}, data, 10, objective=loss)
+        margin = model.predict(data, output_margin=True)
+    else:
+        lgb = pytest.importorskip("lightgbm")
+        data = X
+        model = lightgbm_train({"num_leaves": 7, "verbose": -1}, lgb.Dataset(X, y), 10,
+                               objective=loss)
+        margin = model.predict(X, raw_score=True)
+    np.testing.assert_array_equal(predict_posterior(model, data, objective=loss),
+                                  loss.posterior(margin))
+    with pytest.raises(TypeError, match="booster"):
+        predict_posterior(object(), data, objective=loss)
