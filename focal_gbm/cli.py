@@ -7,9 +7,11 @@ Runs stratified cross-validation of cross entropy, class-weighted cross
 entropy and focal loss over a small grid of gamma and alpha, with one booster
 and fixed settings (each fit stopped early on an inner validation split; the
 fits run in parallel), and prints average precision, ROC AUC, balanced
-accuracy, log loss (mean +- standard deviation over the folds), trees kept and
-fit time, marking the best setting by average precision and those not
-distinguishable from it.
+accuracy (mean +- standard deviation over the folds), trees kept and fit time,
+marking the best setting by average precision and those not distinguishable
+from it; then the calibration of each setting's probabilities (log loss,
+Brier score, expected calibration error), both the posterior probabilities
+``predict_proba`` returns and the focal probabilities (sigmoid of the margins).
 Errors in the input are reported on one line with exit code 2.
 """
 
@@ -31,8 +33,9 @@ CANDIDATES = [
     *[(f"focal gamma={g:g} alpha={a if a is not None else 'none'}", g, a)
       for g in (1.0, 2.0, 3.0) for a in (None, 0.25, "balanced")],
 ]
-METRICS = ("average_precision", "roc_auc", "balanced_accuracy", "log_loss", "fit_seconds",
-           "trees")
+CALIBRATION = ("log_loss", "brier", "ece")
+METRICS = ("average_precision", "roc_auc", "balanced_accuracy", *CALIBRATION,
+           *(f"{m}_focal" for m in CALIBRATION), "fit_seconds", "trees")
 # Non-numeric columns with at most this many distinct values are encoded as
 # categories; above it they are almost certainly identifiers or free text.
 MAX_CATEGORIES = 50
@@ -168,13 +171,11 @@ def _estimator(booster: str, gamma: float, alpha, seed: int, early_stopping: int
 
 def _fit_and_score(X, y, train, test, *, booster, gamma, alpha, seed, early_stopping):
     """One candidate on one fold: its scores, fit time and trees kept."""
-    from sklearn.metrics import (
-        average_precision_score,
-        balanced_accuracy_score,
-        log_loss,
-        roc_auc_score,
-    )
+    from scipy.special import expit
+    from sklearn.metrics import average_precision_score, balanced_accuracy_score, roc_auc_score
     from sklearn.model_selection import train_test_split
+
+    from focal_gbm.metrics import calibration_scores
 
     start = time.perf_counter()
     trees = MAX_ROUNDS
@@ -194,12 +195,17 @@ def _fit_and_score(X, y, train, test, *, booster, gamma, alpha, seed, early_stop
                  else probe.best_iteration_ or MAX_ROUNDS)
     model = _estimator(booster, gamma, alpha, seed, None, trees).fit(X[train], y[train])
     seconds = time.perf_counter() - start
-    proba = model.predict_proba(X[test])[:, 1]
+    margin = model.decision_function(X[test])
+    posterior = model.predict_proba(X[test])[:, 1]  # the posterior, predict_proba's default
+    focal = expit(margin)
     return {
-        "average_precision": average_precision_score(y[test], proba),
-        "roc_auc": roc_auc_score(y[test], proba),
-        "balanced_accuracy": balanced_accuracy_score(y[test], proba >= 0.5),
-        "log_loss": log_loss(y[test], np.clip(proba, 1e-15, 1 - 1e-15), labels=[0, 1]),
+        # Ranks are the same for both probabilities (a strictly increasing map).
+        "average_precision": average_precision_score(y[test], posterior),
+        "roc_auc": roc_auc_score(y[test], posterior),
+        # The decisions alpha chose: focal probability above 1/2.
+        "balanced_accuracy": balanced_accuracy_score(y[test], model.predict(X[test])),
+        **calibration_scores(y[test], posterior),
+        **{f"{m}_focal": v for m, v in calibration_scores(y[test], focal).items()},
         "fit_seconds": seconds,
         "trees": trees,
     }
@@ -296,20 +302,30 @@ def format_table(results: list[dict]) -> str:
         return f"{row[metric]:.4f} +- {row[f'{metric}_std']:.4f}"
 
     header = (f"  {'setting':34s} {'avg prec':>17s} {'ROC AUC':>17s} {'bal acc':>17s} "
-              f"{'log loss':>17s} {'trees':>5s} {'fit s':>6s}")
+              f"{'trees':>5s} {'fit s':>6s}")
     lines = [header, "  " + "-" * (len(header) - 2)]
     for row in results:
         mark = "*" if row["best"] else "=" if row["tied_with_best"] else " "
         lines.append(
             f"{mark} {row['name']:34s} {cell(row, 'average_precision'):>17s} "
             f"{cell(row, 'roc_auc'):>17s} {cell(row, 'balanced_accuracy'):>17s} "
-            f"{cell(row, 'log_loss'):>17s} {row['trees']:5.0f} {row['fit_seconds']:6.2f}"
+            f"{row['trees']:5.0f} {row['fit_seconds']:6.2f}"
         )
     lines.append("mean +- standard deviation over the folds; trees: kept after early stopping "
                  "(mean over folds).")
     lines.append("* best average precision; = not distinguishable from it (paired t-test over "
                  "the folds, p >= 0.05).")
-    lines.append("Log loss rewards calibration, which focal loss trades for ranking.")
+    lines += ["", "Calibration (lower is better; mean over the folds):", ""]
+    names = {"log_loss": "log loss", "brier": "Brier", "ece": "ECE"}
+    header = f"  {'setting':34s}" + "".join(f" {names[m]:>19s}" for m in CALIBRATION)
+    lines += [header, f"  {'':34s}" + f" {'posterior':>9s} {'focal':>9s}" * len(CALIBRATION),
+              "  " + "-" * (len(header) - 2)]
+    for row in results:
+        lines.append(f"  {row['name']:34s}" + "".join(
+            f" {row[m]:9.4f} {row[f'{m}_focal']:9.4f}" for m in CALIBRATION))
+    lines.append("posterior: the class probability behind the focal margin, what predict_proba "
+                 "returns; focal: sigmoid of the margin, pulled towards 1/2 by gamma and "
+                 "shifted by alpha. ECE: 10 equal-width bins.")
     return "\n".join(lines)
 
 
