@@ -12,8 +12,9 @@ import numpy as np
 DATA_DIR = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "imbalanced"
 BENCHMARKS_MD = Path(__file__).resolve().parents[1] / "BENCHMARKS.md"
 METRICS = ("average_precision", "roc_auc", "log_loss", "balanced_accuracy")
+CALIBRATION = ("log_loss", "brier", "ece")
 HIGHER_IS_BETTER = {"average_precision": True, "roc_auc": True, "log_loss": False,
-                    "balanced_accuracy": True}
+                    "balanced_accuracy": True, "brier": False, "ece": False}
 
 
 def dataset_names(data_dir: Path = DATA_DIR) -> list[str]:
@@ -27,20 +28,23 @@ def load(name: str, data_dir: Path = DATA_DIR):
     return X, data["label"]
 
 
-def scores(y_true, proba) -> dict[str, float]:
-    from sklearn.metrics import (
-        average_precision_score,
-        balanced_accuracy_score,
-        log_loss,
-        roc_auc_score,
-    )
+def scores(y_true, proba, decision=None) -> dict[str, float]:
+    """Ranking, decision and calibration scores of positive-class probabilities.
 
-    proba = np.clip(proba, 1e-15, 1 - 1e-15)
+    ``decision`` (0/1) are the model's own predictions, for balanced
+    accuracy; default: ``proba >= 0.5``. Calibration (log loss, Brier, ECE)
+    comes from :func:`focal_gbm.metrics.calibration_scores`.
+    """
+    from sklearn.metrics import average_precision_score, balanced_accuracy_score, roc_auc_score
+
+    from focal_gbm.metrics import calibration_scores
+
+    decision = proba >= 0.5 if decision is None else decision
     return {
         "average_precision": average_precision_score(y_true, proba),
         "roc_auc": roc_auc_score(y_true, proba),
-        "log_loss": log_loss(y_true, proba, labels=[0, 1]),
-        "balanced_accuracy": balanced_accuracy_score(y_true, proba >= 0.5),
+        "balanced_accuracy": balanced_accuracy_score(y_true, decision),
+        **calibration_scores(y_true, proba),
     }
 
 

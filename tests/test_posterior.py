@@ -342,3 +342,18 @@ def test_predict_posterior_maps_a_plain_boosters_margins(booster):
                                   loss.posterior(margin))
     with pytest.raises(TypeError, match="booster"):
         predict_posterior(object(), data, objective=loss)
+
+
+@pytest.mark.parametrize("gamma, row", [
+    (1.0, {0.001: 0.023, 0.01: 0.073, 0.05: 0.162, 0.2: 0.314}),
+    (2.0, {0.001: 0.073, 0.01: 0.154, 0.05: 0.250, 0.2: 0.373}),
+    (3.0, {0.001: 0.130, 0.01: 0.220, 0.05: 0.307, 0.2: 0.406}),
+])
+def test_readme_table_of_focal_probabilities(gamma, row):
+    """README's table: the focal probability each true rate becomes (3 decimals)."""
+    loss = FocalLoss(gamma=gamma)
+    for rate, focal in row.items():
+        # The focal probability is given to 3 decimals: the true rate lies
+        # between the posteriors of its rounding interval's ends.
+        low, high = (loss.posterior(np.log(p / (1 - p))) for p in (focal - 5e-4, focal + 5e-4))
+        assert low <= rate <= high
