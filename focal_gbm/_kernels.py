@@ -223,39 +223,104 @@ def _log1p_unit(e):
 
 
 @jit(inline="always")
-def _binary_loss(y, z, g, a_pos, a_neg):
+def _clip_terms(p, q, m):
+    """``(u, v, c, c / u)`` of the clipped negative part (docs/math.md §9), for u > 0.
+
+    ``u = max(p - m, 0)`` is formed as ``p (1 - m) (1 - exp(z_m - z))``
+    without cancelling p against m: here as ``p - m`` from p and q, whichever
+    side keeps more digits. ``v = 1 - u = q + m`` (no cancellation) and
+    ``c = -log v`` by log1p of ``-u`` where u is small (c ~ u keeps its
+    digits) and by log of v elsewhere.
+    """
+    u = p - m if p < 0.5 else (1.0 - m) - q
+    v = q + m
+    c = -math.log1p(-u) if u < 0.5 else -math.log(v)
+    ratio = c / u if u > 0.0 else 1.0  # -log(1 - u) / u -> 1 as u -> 0
+    return u, v, c, ratio
+
+
+@jit(inline="always")
+def _clipped_negative(z, g, m, a, policy):
+    """Loss, d/dz and d2/dz2 of ``a max(p - m, 0)^g (-log(1 - max(p - m, 0)))`` (§9).
+
+    Zero at and below the kink p = m (the left-hand values: the loss is flat
+    there, and 0 is a subgradient at the kink itself); see docs/math.md §9
+    for the Hessian policies on this part.
+    """
+    p, q, _, _ = _sigmoid_terms(z)
+    u, v, c, ratio = _clip_terms(p, q, m)
+    if u <= 0.0:
+        floor = HESSIAN_FLOOR * a if policy == CLIP else 0.0
+        return 0.0, 0.0, floor
+    ug = _power(u, g)
+    pq = p * q
+    # phi(u) = u^g c: phi' = u^g (g c/u + 1/v), phi'' = g u^(g-1) ((g-1) c/u + 2/v) + u^g / v^2
+    d1 = ug * (g * ratio + 1.0 / v)
+    d2 = ug / (v * v)
+    if g != 0.0:
+        d2 += g * _power(u, g - 1.0) * ((g - 1.0) * ratio + 2.0 / v)
+    loss = a * ug * c
+    grad = a * pq * d1
+    if policy == SURROGATE:
+        hess = a * ug * pq
+    elif policy == FISHER:
+        hess = a * pq
+    else:
+        hess = a * (pq * pq * d2 + pq * (q - p) * d1)
+        if policy == ABS:
+            hess = abs(hess)
+        elif policy == CLIP:
+            hess = max(hess, HESSIAN_FLOOR * a)
+    return loss, grad, hess
+
+
+@jit(inline="always")
+def _binary_loss(y, z, gp, gn, m, a_pos, a_neg):
     p, q, s1, s0 = _sigmoid_terms(z)
     loss = 0.0
     if y != 0.0:
-        loss += y * a_pos * _power(q, g) * s1
+        loss += y * a_pos * _power(q, gp) * s1
     if y != 1.0:
-        loss += (1.0 - y) * a_neg * _power(p, g) * s0
+        if m > 0.0:
+            loss += (1.0 - y) * _clipped_negative(z, gn, m, a_neg, EXACT)[0]
+        else:
+            loss += (1.0 - y) * a_neg * _power(p, gn) * s0
     return loss
 
 
 @jit(inline="always")
-def _binary_grad_hess(y, z, g, a_pos, a_neg, policy):
+def _binary_grad_hess(y, z, gp, gn, m, a_pos, a_neg, policy):
+    """Both classes' parts for a soft label; the clipped negative part if m > 0 (§9)."""
+    if m > 0.0:
+        # The policies that adjust the exact value apply to the sum of the parts.
+        inner = policy if policy == SURROGATE or policy == FISHER else EXACT
+        gr, h = _hard_grad_hess(np.float64(z), gp, a_pos, inner)
+        _, gr_neg, h_neg = _clipped_negative(z, gn, m, a_neg, inner)
+        hess = y * h + (1.0 - y) * h_neg
+        if policy == ABS:
+            hess = abs(hess)
+        elif policy == CLIP:
+            hess = max(hess, HESSIAN_FLOOR * (y * a_pos + (1.0 - y) * a_neg))
+        return y * gr + (1.0 - y) * gr_neg, hess
     p, q, s1, s0 = _sigmoid_terms(z)
     # Hard labels (the common case) skip the other class's pow entirely.
-    w_pos = y * a_pos * _power(q, g) if y != 0.0 else 0.0
-    w_neg = (1.0 - y) * a_neg * _power(p, g) if y != 1.0 else 0.0
+    w_pos = y * a_pos * _power(q, gp) if y != 0.0 else 0.0
+    w_neg = (1.0 - y) * a_neg * _power(p, gn) if y != 1.0 else 0.0
     # p * s1 and q * s0 are bounded by 1/e: formed first, they keep the
     # Hessian finite where g * s1 alone would overflow (z near -1.8e308).
     ps1 = p * s1
     qs0 = q * s0
-    grad = w_neg * (p + g * qs0) - w_pos * (q + g * ps1)
+    grad = w_neg * (p + gn * qs0) - w_pos * (q + gp * ps1)
     if policy == SURROGATE:
         hess = (w_pos + w_neg) * (p * q)
     elif policy == FISHER:
         hess = (y * a_pos + (1.0 - y) * a_neg) * (p * q)
     else:
-        two_g1 = 2.0 * g + 1.0
-        g2 = g * g
         hess = 0.0
         if w_pos != 0.0:
-            hess += w_pos * (q * (two_g1 * p - g * ps1) + g2 * p * ps1)
+            hess += w_pos * (q * ((2.0 * gp + 1.0) * p - gp * ps1) + gp * gp * p * ps1)
         if w_neg != 0.0:
-            hess += w_neg * (p * (two_g1 * q - g * qs0) + g2 * q * qs0)
+            hess += w_neg * (p * ((2.0 * gn + 1.0) * q - gn * qs0) + gn * gn * q * qs0)
         if policy == ABS:
             hess = abs(hess)
         elif policy == CLIP:
@@ -294,28 +359,32 @@ def _hard_derivatives(P, Q, S, Qg, g, a, policy):
 
 
 @jit(inline="always")
-def _element_grad_hess(y, z, g, a_pos, a_neg, policy):
+def _element_grad_hess(y, z, gp, gn, m, a_pos, a_neg, policy):
     """Gradient and Hessian of one element, hard labels by the shorter formula."""
     if y == 1.0:
-        return _hard_grad_hess(np.float64(z), g, a_pos, policy)
+        return _hard_grad_hess(np.float64(z), gp, a_pos, policy)
     if y == 0.0:
-        gr, h = _hard_grad_hess(-np.float64(z), g, a_neg, policy)
+        if m > 0.0:
+            _, gr, h = _clipped_negative(z, gn, m, a_neg, policy)
+            return gr, h
+        gr, h = _hard_grad_hess(-np.float64(z), gn, a_neg, policy)
         return -gr, h
-    return _binary_grad_hess(y, z, g, a_pos, a_neg, policy)
+    return _binary_grad_hess(y, z, gp, gn, m, a_pos, a_neg, policy)
 
 
 @jit(nogil=True)
-def binary_loss(start, stop, y, z, gamma, a_pos, a_neg, weight, out):
+def binary_loss(start, stop, y, z, gamma_pos, gamma_neg, clip, a_pos, a_neg, weight, out):
     """Per-element loss into ``out``; 2-D (n, k) arrays, (k,) parameters, (n,) or (0,) weight."""
     k = z.shape[1]
     for i in range(start, stop):
         w = weight[i] if weight.size else 1.0
         for j in range(k):
-            out[i, j] = w * _binary_loss(y[i, j], z[i, j], gamma[j], a_pos[j], a_neg[j])
+            out[i, j] = w * _binary_loss(y[i, j], z[i, j], gamma_pos[j], gamma_neg[j], clip[j],
+                                         a_pos[j], a_neg[j])
 
 
 @jit(nogil=True)
-def binary_loss_sum(start, stop, y, z, gamma, a_pos, a_neg, weight):
+def binary_loss_sum(start, stop, y, z, gamma_pos, gamma_neg, clip, a_pos, a_neg, weight):
     """Sum of the weighted per-element loss, without a per-element array."""
     k = z.shape[1]
     total = 0.0
@@ -323,14 +392,15 @@ def binary_loss_sum(start, stop, y, z, gamma, a_pos, a_neg, weight):
         w = weight[i] if weight.size else 1.0
         row = 0.0
         for j in range(k):
-            row += _binary_loss(y[i, j], z[i, j], gamma[j], a_pos[j], a_neg[j])
+            row += _binary_loss(y[i, j], z[i, j], gamma_pos[j], gamma_neg[j], clip[j],
+                                a_pos[j], a_neg[j])
         total += w * row
     return total
 
 
 @jit(nogil=True)
-def binary_grad_hess(start, stop, y, z, gamma, a_pos, a_neg, weight, policy, round21,
-                     grad, hess):
+def binary_grad_hess(start, stop, y, z, gamma_pos, gamma_neg, clip, a_pos, a_neg, weight,
+                     policy, round21, grad, hess):
     """Weighted gradient and Hessian into ``grad`` / ``hess`` (float32 or float64).
 
     With ``round21`` each unweighted value is rounded to 21 significant bits
@@ -340,7 +410,8 @@ def binary_grad_hess(start, stop, y, z, gamma, a_pos, a_neg, weight, policy, rou
     for i in range(start, stop):
         w = weight[i] if weight.size else 1.0
         for j in range(k):
-            g, h = _element_grad_hess(y[i, j], z[i, j], gamma[j], a_pos[j], a_neg[j], policy)
+            g, h = _element_grad_hess(y[i, j], z[i, j], gamma_pos[j], gamma_neg[j], clip[j],
+                                      a_pos[j], a_neg[j], policy)
             if round21:
                 g = _round_21_bits(g)
                 h = _round_21_bits(h)
@@ -392,10 +463,11 @@ def _hard_values(positive_label, a, P, Q, S, Qg, g, policy):
 # a quarter of the time); it never reassociates, and the 21-bit rounding is
 # done on integers, so the results stay those of the float64 formulas.
 @jit(nogil=True, error_model="numpy", fastmath={"contract"})
-def _hard_block_small_gamma(y, z, g, a_pos, a_neg, weight, policy, grad, hess):
-    """Rows with labels 0/1 and gamma in {0, 1, 2}: Q^g by products."""
+def _hard_block_small_gamma(y, z, gp, gn, a_pos, a_neg, weight, policy, grad, hess):
+    """Rows with labels 0/1 and gammas in {0, 1, 2}: Q^g by products."""
     for i in range(z.shape[0]):
         positive_label, a, P, Q, S, _ = _hard_terms(y[i], z[i], a_pos, a_neg)
+        g = gp if positive_label else gn
         Qg = Q * Q if g == 2.0 else (Q if g == 1.0 else 1.0)
         gr, h = _hard_values(positive_label, a, P, Q, S, Qg, g, policy)
         w = weight[i] if weight.size else 1.0
@@ -404,10 +476,11 @@ def _hard_block_small_gamma(y, z, g, a_pos, a_neg, weight, policy, grad, hess):
 
 
 @jit(nogil=True, error_model="numpy", fastmath={"contract"})
-def _hard_block_any_gamma(y, z, g, a_pos, a_neg, weight, policy, grad, hess):
-    """Rows with labels 0/1, any gamma: Q^g = exp(-g softplus(t))."""
+def _hard_block_any_gamma(y, z, gp, gn, a_pos, a_neg, weight, policy, grad, hess):
+    """Rows with labels 0/1, any gammas: Q^g = exp(-g softplus(t))."""
     for i in range(z.shape[0]):
         positive_label, a, P, Q, S, softplus_t = _hard_terms(y[i], z[i], a_pos, a_neg)
+        g = gp if positive_label else gn
         Qg = _exp_neg_or_zero(g * softplus_t)
         gr, h = _hard_values(positive_label, a, P, Q, S, Qg, g, policy)
         w = weight[i] if weight.size else 1.0
@@ -416,8 +489,8 @@ def _hard_block_any_gamma(y, z, g, a_pos, a_neg, weight, policy, grad, hess):
 
 
 @jit(nogil=True, error_model="numpy")
-def binary_grad_hess_booster(start, stop, y, z, gamma, a_pos, a_neg, weight, policy,
-                             grad, hess):
+def binary_grad_hess_booster(start, stop, y, z, gamma_pos, gamma_neg, clip, a_pos, a_neg,
+                             weight, policy, grad, hess):
     """binary_grad_hess with round21 for one column of hard labels: the boosters' call.
 
     Every block of 0/1 labels takes the SIMD loops. Returns False, leaving
@@ -426,8 +499,12 @@ def binary_grad_hess_booster(start, stop, y, z, gamma, a_pos, a_neg, weight, pol
     general formulas out of this kernel halves what a first use compiles
     (soft labels are rare in boosting).
     """
-    g = gamma
-    small_gamma = g == 0.0 or g == 1.0 or g == 2.0
+    gp, gn = gamma_pos, gamma_neg
+    if clip > 0.0:
+        return _clipped_column(start, stop, y, z, gp, gn, clip, a_pos, a_neg, weight, policy,
+                               grad, hess)
+    small_gamma = (gp == 0.0 or gp == 1.0 or gp == 2.0) and (gn == 0.0 or gn == 1.0
+                                                              or gn == 2.0)
     for lo in range(start, stop, _BLOCK):
         hi = min(lo + _BLOCK, stop)
         soft = 0
@@ -437,11 +514,24 @@ def binary_grad_hess_booster(start, stop, y, z, gamma, a_pos, a_neg, weight, pol
             return False
         w = weight[lo:hi] if weight.size else weight
         if small_gamma:
-            _hard_block_small_gamma(y[lo:hi], z[lo:hi], g, a_pos, a_neg, w, policy,
+            _hard_block_small_gamma(y[lo:hi], z[lo:hi], gp, gn, a_pos, a_neg, w, policy,
                                     grad[lo:hi], hess[lo:hi])
         else:
-            _hard_block_any_gamma(y[lo:hi], z[lo:hi], g, a_pos, a_neg, w, policy,
+            _hard_block_any_gamma(y[lo:hi], z[lo:hi], gp, gn, a_pos, a_neg, w, policy,
                                   grad[lo:hi], hess[lo:hi])
+    return True
+
+
+@jit(nogil=True)
+def _clipped_column(start, stop, y, z, gp, gn, m, a_pos, a_neg, weight, policy, grad, hess):
+    """The boosters' call with a probability margin m > 0, one element at a time."""
+    for i in range(start, stop):
+        if y[i] != 0.0 and y[i] != 1.0:
+            return False
+        g, h = _element_grad_hess(y[i], z[i], gp, gn, m, a_pos, a_neg, policy)
+        w = weight[i] if weight.size else 1.0
+        grad[i] = w * _round_21_bits(g)
+        hess[i] = w * _round_21_bits(h)
     return True
 
 

@@ -125,8 +125,13 @@ def _float_array(a) -> NDArray:
     return np.ascontiguousarray(a)
 
 
-def _binary_inputs(y_true, margin, gamma, alpha_pos, alpha_neg, sample_weight):
-    """2-D contiguous (n, k) labels and margins, (k,) parameters, (n,) or (0,) weights."""
+def _binary_inputs(y_true, margin, gamma, gamma_neg, clip, alpha_pos, alpha_neg,
+                   sample_weight):
+    """2-D contiguous (n, k) labels and margins, (k,) parameters, (n,) or (0,) weights.
+
+    The parameters come in the kernels' order: gamma_pos, gamma_neg, clip,
+    alpha_pos, alpha_neg (``gamma_neg=None``: the same as ``gamma``).
+    """
     z = _float_array(margin)
     z2 = z.reshape(-1, 1) if z.ndim <= 1 else z
     y = np.asarray(y_true, dtype=np.float64)
@@ -134,38 +139,45 @@ def _binary_inputs(y_true, margin, gamma, alpha_pos, alpha_neg, sample_weight):
         y = np.broadcast_to(y, z.shape)
     y2 = np.ascontiguousarray(y.reshape(z2.shape))
     k = z2.shape[1]
+    gamma_neg = gamma if gamma_neg is None else gamma_neg
     params = [np.ascontiguousarray(np.broadcast_to(np.asarray(v, dtype=np.float64), (k,)))
-              for v in (gamma, alpha_pos, alpha_neg)]
+              for v in (gamma, gamma_neg, clip, alpha_pos, alpha_neg)]
     weight = _NO_WEIGHT if sample_weight is None else np.ascontiguousarray(
         np.asarray(sample_weight, dtype=np.float64).reshape(-1))
     return z, y2, z2, params, weight
 
 
-def binary_focal_loss(y_true, margin, *, gamma, alpha_pos, alpha_neg,
-                      sample_weight=None) -> NDArray[np.float64]:
+def binary_focal_loss(y_true, margin, *, gamma, alpha_pos, alpha_neg, gamma_neg=None,
+                      clip=0.0, sample_weight=None) -> NDArray[np.float64]:
     """Per-element focal loss ``y a1 q^g s1 + (1 - y) a0 p^g s0``, times the weight.
 
     ``y_true`` broadcasts against ``margin``; ``gamma`` and the class weights
     are scalars or one value per column; ``sample_weight`` has one value per
     row. Nothing is validated.
+
+    The asymmetric form (docs/math.md §9): ``gamma`` focuses the positive
+    part and ``gamma_neg`` (default: ``gamma``) the negative one, whose
+    probability is shifted by the margin ``clip`` (m):
+    ``(1 - y) a0 p_m^gn (-log(1 - p_m))`` with ``p_m = max(p - m, 0)``.
+    ``gamma_neg=gamma``, ``clip=0`` is focal loss, through the same arithmetic.
     """
-    z, y2, z2, params, weight = _binary_inputs(y_true, margin, gamma, alpha_pos, alpha_neg,
-                                               sample_weight)
+    z, y2, z2, params, weight = _binary_inputs(y_true, margin, gamma, gamma_neg, clip,
+                                               alpha_pos, alpha_neg, sample_weight)
     out = np.empty(z2.shape, dtype=np.float64)
     _run(_kernels().binary_loss, *z2.shape, y2, z2, *params, weight, out)
     return out.reshape(z.shape)
 
 
-def binary_focal_loss_sum(y_true, margin, *, gamma, alpha_pos, alpha_neg,
-                          sample_weight=None) -> float:
+def binary_focal_loss_sum(y_true, margin, *, gamma, alpha_pos, alpha_neg, gamma_neg=None,
+                          clip=0.0, sample_weight=None) -> float:
     """``binary_focal_loss(...).sum()`` without the per-element array."""
-    _, y2, z2, params, weight = _binary_inputs(y_true, margin, gamma, alpha_pos, alpha_neg,
-                                               sample_weight)
+    _, y2, z2, params, weight = _binary_inputs(y_true, margin, gamma, gamma_neg, clip,
+                                               alpha_pos, alpha_neg, sample_weight)
     return float(sum(_run(_kernels().binary_loss_sum, *z2.shape, y2, z2, *params, weight)))
 
 
-def binary_focal_grad_hess(y_true, margin, *, gamma, alpha_pos, alpha_neg,
-                           hessian: str = "exact", sample_weight=None, dtype=None,
+def binary_focal_grad_hess(y_true, margin, *, gamma, alpha_pos, alpha_neg, gamma_neg=None,
+                           clip=0.0, hessian: str = "exact", sample_weight=None, dtype=None,
                            round21: bool = False):
     """Gradient and (policy-adjusted) Hessian of :func:`binary_focal_loss`.
 
@@ -191,11 +203,13 @@ def binary_focal_grad_hess(y_true, margin, *, gamma, alpha_pos, alpha_neg,
     The outputs have ``dtype`` (default: the margin's float dtype). With
     ``round21`` every unweighted value is rounded to 21 significant bits
     before the sample weight multiplies it (the boosters' path, see
-    ``objective._FocalObjective._booster_grad_hess``).
+    ``objective._FocalObjective._booster_grad_hess``). ``gamma_neg`` and
+    ``clip`` as for :func:`binary_focal_loss`; the policies act on the
+    clipped negative part as docs/math.md §9 says.
     """
     policy = _policy(hessian)
-    z, y2, z2, params, weight = _binary_inputs(y_true, margin, gamma, alpha_pos, alpha_neg,
-                                               sample_weight)
+    z, y2, z2, params, weight = _binary_inputs(y_true, margin, gamma, gamma_neg, clip,
+                                               alpha_pos, alpha_neg, sample_weight)
     dtype = z.dtype if dtype is None else dtype
     grad = np.empty(z2.shape, dtype=dtype)
     hess = np.empty(z2.shape, dtype=dtype)
@@ -212,7 +226,8 @@ def binary_focal_grad_hess(y_true, margin, *, gamma, alpha_pos, alpha_neg,
     return grad.reshape(z.shape), hess.reshape(z.shape)
 
 
-def binary_focal_init_margin(w_pos: float, w_neg: float, *, gamma: float) -> float:
+def binary_focal_init_margin(w_pos: float, w_neg: float, *, gamma: float,
+                             gamma_neg: float | None = None, clip: float = 0.0) -> float:
     """The constant margin minimising ``w_pos f(z) + w_neg f(-z)``.
 
     Labels enter the focal loss linearly, so for any (soft) labels ``y``,
@@ -228,6 +243,10 @@ def binary_focal_init_margin(w_pos: float, w_neg: float, *, gamma: float) -> flo
     loss is flat to rounding). It keeps the derivative negative at its lower
     end and positive at its upper end, so it ends at a minimum whatever the
     shape. A minimum beyond the bound is clipped to it.
+
+    The asymmetric loss (``gamma_neg``, ``clip``; docs/math.md §9) is
+    convex in ``p`` in the same way, so the same bisection applies; with
+    ``clip > 0`` the minimum lies above ``logit(clip)``.
     """
     bound = INIT_MARGIN_BOUND
     if w_pos <= 0.0 and w_neg <= 0.0:
@@ -236,12 +255,14 @@ def binary_focal_init_margin(w_pos: float, w_neg: float, *, gamma: float) -> flo
         return bound
     if w_pos <= 0.0:
         return -bound
-    if gamma == 0.0:
+    gamma_neg = gamma if gamma_neg is None else gamma_neg
+    if gamma == 0.0 and gamma_neg == 0.0 and clip == 0.0:
         return float(np.clip(np.log(w_pos) - np.log(w_neg), -bound, bound))
     # The total is (w_pos + w_neg) times the loss of the soft label
     # y_bar = w_pos / (w_pos + w_neg): minimise that, whatever the weights' size.
     y_bar = w_pos / (w_pos + w_neg)
-    params = {"gamma": gamma, "alpha_pos": 1.0, "alpha_neg": 1.0}
+    params = {"gamma": gamma, "gamma_neg": gamma_neg, "clip": clip, "alpha_pos": 1.0,
+              "alpha_neg": 1.0}
 
     def slope(z):
         return binary_focal_grad_hess(y_bar, np.array([z]), **params)[0][0]
@@ -380,7 +401,8 @@ def _log_ratio_term(z: NDArray, gamma) -> NDArray:
     return np.log1p(gamma * p_ratio)
 
 
-def binary_focal_posterior_margin(margin, *, gamma, alpha_pos, alpha_neg) -> NDArray:
+def binary_focal_posterior_margin(margin, *, gamma, alpha_pos, alpha_neg, gamma_neg=None,
+                                  clip=0.0) -> NDArray:
     """Log-odds of the true positive rate whose focal optimum is ``margin``.
 
     Focal loss is not a proper scoring rule: the margin ``z`` that minimises
@@ -399,6 +421,14 @@ def binary_focal_posterior_margin(margin, *, gamma, alpha_pos, alpha_neg) -> NDA
     from a rounded probability), returned in the margin's float dtype; a
     finite margin never gives NaN (at most +-inf beyond float range).
 
+    The asymmetric loss (``gamma_neg``, ``clip``, docs/math.md §9) has the
+    same first-order condition with its own negative part: without a clip
+    the map gains ``(g - g_neg) s1`` and uses ``g_neg`` in the first log1p;
+    with a clip ``m`` the negative part's slope is
+    ``u^g_neg (g_neg c / u + 1 / v)`` (``u = p - m``, ``v = 1 - u``,
+    ``c = -log v``), and every margin with ``p <= m`` maps to a rate of 0
+    (log-odds -inf): the model cannot tell those rates apart.
+
     References: Charoenphakdee, Vongkulbhisal, Chairatanakul and Sugiyama,
     *On Focal Loss for Class-Posterior Probability Estimation: A Theoretical
     Perspective*, CVPR 2021.
@@ -406,12 +436,41 @@ def binary_focal_posterior_margin(margin, *, gamma, alpha_pos, alpha_neg) -> NDA
     z_in = _float_array(margin)
     z = z_in.astype(np.float64, copy=False)
     gamma = np.asarray(gamma, dtype=np.float64)
+    gamma_neg = gamma if gamma_neg is None else np.asarray(gamma_neg, dtype=np.float64)
+    clip = np.asarray(clip, dtype=np.float64)
     shift = np.log(np.asarray(alpha_neg, dtype=np.float64)) - np.log(
         np.asarray(alpha_pos, dtype=np.float64))
-    with np.errstate(over="ignore"):  # (1 + g) z may exceed the float range: +-inf
-        logit = ((1.0 + gamma) * z + _log_ratio_term(-z, gamma) - _log_ratio_term(z, gamma)
-                 + shift)
+    with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
+        # (1 + g) z may exceed the float range: +-inf
+        if not np.any(clip):
+            logit = ((1.0 + gamma) * z + (gamma - gamma_neg) * np.logaddexp(0.0, -z)
+                     + _log_ratio_term(-z, gamma_neg) - _log_ratio_term(z, gamma) + shift)
+        else:
+            logit = _clipped_posterior_logit(z, gamma, gamma_neg, clip) + shift
         return logit.astype(z_in.dtype, copy=False).reshape(np.shape(margin))
+
+
+def _clipped_posterior_logit(z, gamma, gamma_neg, clip):
+    """``log phi_neg'(p) - log |phi_pos'(p)|`` with a probability margin (§9)."""
+    p = expit_stable(z)
+    q = expit_stable(-z)
+    s1 = np.logaddexp(0.0, -z)
+    s0 = np.logaddexp(0.0, z)
+    u = np.where(p < 0.5, p - clip, (1.0 - clip) - q)
+    v = q + clip
+    safe_u = np.where(u > 0, u, 1.0)
+    c = np.where(safe_u < 0.5, -np.log1p(-safe_u), -np.log(v))
+    ratio = c / safe_u
+    log_neg_slope = np.where(u > 0, gamma_neg * np.log(safe_u)
+                             + np.log(gamma_neg * ratio + 1.0 / v), -np.inf)
+    log_pos_slope = s1 - gamma * s0 + _log_ratio_term(z, gamma)
+    return log_neg_slope - log_pos_slope
+
+
+def expit_stable(z):
+    """``1 / (1 + exp(-z))`` without overflow warnings."""
+    with np.errstate(over="ignore"):
+        return 1.0 / (1.0 + np.exp(-z))
 
 
 def softmax_focal_posterior(margin, *, gamma: float, class_alpha) -> NDArray:

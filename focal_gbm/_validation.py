@@ -23,6 +23,18 @@ def check_gamma(gamma, *, name: str = "gamma") -> float | NDArray[np.float64]:
     return float(arr) if arr.ndim == 0 else arr
 
 
+def check_clip(clip, *, name: str = "clip") -> float | NDArray[np.float64]:
+    """A probability margin: a number in [0, 1), or a 1-D array of them."""
+    if isinstance(clip, (str, bytes)) or clip is None:
+        raise ValueError(f"{name} must be a number in [0, 1) or an array of them, got {clip!r}")
+    arr = np.asarray(clip, dtype=np.float64)
+    if arr.ndim > 1:
+        raise ValueError(f"{name} must be a scalar or a 1-D array, got shape {arr.shape}")
+    if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr >= 1):
+        raise ValueError(f"{name} must lie in [0, 1) (accepted range [0, 1)), got {clip!r}")
+    return float(arr) if arr.ndim == 0 else arr
+
+
 def check_alpha(alpha, *, name: str = "alpha"):
     """``None``, ``"balanced"``, a number in [0, 1] or a 1-D array of them."""
     if alpha is None:

@@ -24,6 +24,7 @@ from ._booster import BoosterObjective
 from ._validation import (
     check_alpha,
     check_class_labels,
+    check_clip,
     check_gamma,
     check_labels,
     check_margin,
@@ -82,24 +83,25 @@ class _FocalObjective(BoosterObjective):
         self._reset_caches()
 
     @classmethod
-    def _from_checked(cls, *, gamma, alpha, hessian: str):
+    def _from_checked(cls, **params):
         """An instance from parameters its caller has validated already.
 
         The estimators validate their ``focal_*`` parameters once per fit,
         under those names; checking them again here would only repeat it.
         """
         objective = cls.__new__(cls)
-        objective._set_params(gamma, alpha, hessian)
+        objective._set_params(**params)
         return objective
+
+    def _repr_params(self) -> dict:
+        return {"gamma": self.gamma, "alpha": self.alpha}
 
     def __repr__(self) -> str:
         def show(v):
             return repr(v.tolist()) if isinstance(v, np.ndarray) else repr(v)
 
-        return (
-            f"{type(self).__name__}(gamma={show(self.gamma)}, "
-            f"alpha={show(self.alpha)}, hessian={self.hessian!r})"
-        )
+        shown = ", ".join(f"{k}={show(v)}" for k, v in self._repr_params().items())
+        return f"{type(self).__name__}({shown}, hessian={self.hessian!r})"
 
     # ----------------------------------------------------------- the hooks
     @staticmethod
@@ -288,8 +290,31 @@ class FocalLoss(_FocalObjective):
     -0.1515
     """
 
-    def __init__(self, *, gamma=2.0, alpha=None, hessian: str = DEFAULT_HESSIAN):
+    def __init__(self, *, gamma=2.0, alpha=None, hessian: str = DEFAULT_HESSIAN,
+                 gamma_neg=None, clip=0.0):
         super().__init__(gamma=gamma, alpha=alpha, hessian=hessian)
+        self.gamma_neg = None if gamma_neg is None else check_gamma(gamma_neg, name="gamma_neg")
+        self.clip = check_clip(clip)
+
+    def _set_params(self, gamma, alpha, hessian: str, gamma_neg=None, clip=0.0):
+        self.gamma_neg, self.clip = gamma_neg, clip
+        super()._set_params(gamma, alpha, hessian)
+
+    def _repr_params(self) -> dict:
+        params = super()._repr_params()
+        if self.gamma_neg is not None:
+            params["gamma_neg"] = self.gamma_neg
+        if np.any(self.clip):
+            params["clip"] = self.clip
+        return params
+
+    def _shape_params(self, n_columns: int | None) -> dict:
+        """``gamma``, ``gamma_neg`` and ``clip`` for :mod:`_loss`, checked per column."""
+        gamma = per_column(self.gamma, n_columns, name="gamma")
+        gamma_neg = (gamma if self.gamma_neg is None
+                     else per_column(self.gamma_neg, n_columns, name="gamma_neg"))
+        return {"gamma": gamma, "gamma_neg": gamma_neg,
+                "clip": per_column(self.clip, n_columns, name="clip")}
 
     @staticmethod
     def _check_labels(y_true, name="y_true"):
@@ -387,11 +412,8 @@ class FocalLoss(_FocalObjective):
         """Keyword arguments for :mod:`_loss`, broadcast against ``y``."""
         n_columns = y.shape[1] if y.ndim == 2 else None
         alpha_pos, alpha_neg = self._class_weights(y, w, training_alpha)
-        params = {
-            "gamma": per_column(self.gamma, n_columns, name="gamma"),
-            "alpha_pos": alpha_pos,
-            "alpha_neg": alpha_neg,
-        }
+        params = {**self._shape_params(n_columns), "alpha_pos": alpha_pos,
+                  "alpha_neg": alpha_neg}
         if w is not None:
             params["sample_weight"] = w[:, None] if y.ndim == 2 else w
         return params
@@ -446,8 +468,7 @@ class FocalLoss(_FocalObjective):
         alpha_pos, alpha_neg = self.fitted_class_weights(n_columns)
         self._check_posterior_weights([alpha_pos, alpha_neg])
         return _loss.binary_focal_posterior_margin(
-            z, gamma=per_column(self.gamma, n_columns, name="gamma"),
-            alpha_pos=alpha_pos, alpha_neg=alpha_neg)
+            z, **self._shape_params(n_columns), alpha_pos=alpha_pos, alpha_neg=alpha_neg)
 
     def posterior(self, margin: ArrayLike) -> NDArray:
         """Probability of the positive class (of each column) behind each focal margin.
@@ -486,11 +507,13 @@ class FocalLoss(_FocalObjective):
         n_columns = None if totals.ndim == 1 else totals.shape[1]
         k = n_columns or 1
         alpha_pos, alpha_neg = self._class_weights_for(n_columns, lambda: totals)
-        gamma = np.broadcast_to(per_column(self.gamma, n_columns, name="gamma"), (k,))
+        shape = {name: np.broadcast_to(value, (k,))
+                 for name, value in self._shape_params(n_columns).items()}
         w_pos = np.broadcast_to(alpha_pos * totals[0], (k,))
         w_neg = np.broadcast_to(alpha_neg * totals[1], (k,))
-        z0 = np.array([_loss.binary_focal_init_margin(w_pos[j], w_neg[j], gamma=gamma[j])
-                       for j in range(k)])
+        z0 = np.array([_loss.binary_focal_init_margin(
+            w_pos[j], w_neg[j], **{name: float(v[j]) for name, v in shape.items()})
+            for j in range(k)])
         return z0 if n_columns is not None else float(z0[0])
 
 
