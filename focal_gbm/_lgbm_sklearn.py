@@ -95,7 +95,8 @@ class FocalLGBMClassifier(FocalClassifierBase):
             per_label = type(self)(**self.get_params())
             self.booster_ = None
             self.one_vs_rest_ = FocalOneVsRestClassifier(
-                per_label, focal_gamma=self.focal_gamma, focal_alpha=self.focal_alpha
+                per_label, focal_gamma=self.focal_gamma, focal_alpha=self.focal_alpha,
+                focal_gamma_neg=self.focal_gamma_neg, focal_clip=self.focal_clip,
             ).fit(X, y, sample_weight=sample_weight,
                   eval_set=[(Xe, ye) for Xe, ye, _ in evals] or None,
                   eval_sample_weight=[we for _, _, we in evals] if evals else None,

@@ -30,7 +30,7 @@ from sklearn.utils.validation import (
 
 from . import _loss
 from ._booster import margin_repeat
-from ._validation import check_alpha, check_gamma, per_column
+from ._validation import check_alpha, check_clip, check_gamma, per_column
 from .objective import DEFAULT_HESSIAN, FocalLoss, SoftmaxFocalLoss
 
 try:  # scikit-learn >= 1.6
@@ -59,6 +59,14 @@ focal_alpha : float, "balanced", array-like of shape (n_classes,) or None, defau
     (sample-weighted) class frequencies of ``y``.
 focal_hessian : {"clip", "exact", "abs", "surrogate", "fisher"}, default="clip"
     Hessian policy, see :class:`focal_gbm.FocalLoss`.
+focal_gamma_neg : float, array-like of shape (n_labels,) or None, default=None
+    Focusing strength of the negative class (the asymmetric loss, ASL);
+    ``focal_gamma`` then focuses the positive class only. ``None``: the same
+    as ``focal_gamma`` (focal loss). Binary and multi-label targets only.
+focal_clip : float or array-like of shape (n_labels,), default=0.0
+    Probability margin of the asymmetric loss, in [0, 1): negatives whose
+    probability is below it contribute nothing, the others are scored at
+    ``p - focal_clip``. 0: none. Binary and multi-label targets only.
 focal_probability : {"posterior", "focal"}, default="posterior"
     What ``predict_proba`` returns. ``"posterior"``: the class probabilities
     behind the focal margins, the focal link inverted exactly
@@ -101,7 +109,7 @@ def with_focal_attributes(cls):
 
 
 _FOCAL_DEFAULTS = {"focal_gamma": 2.0, "focal_alpha": None, "focal_hessian": DEFAULT_HESSIAN,
-                   "focal_probability": "posterior"}
+                   "focal_probability": "posterior", "focal_gamma_neg": None, "focal_clip": 0.0}
 _METADATA_VERSION = 1
 
 
@@ -195,6 +203,8 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
                         "array-like"],
         "focal_hessian": [StrOptions(set(_loss.HESSIAN_POLICIES))],
         "focal_probability": [StrOptions({"posterior", "focal"})],
+        "focal_gamma_neg": [None, Interval(Real, 0, None, closed="left"), "array-like"],
+        "focal_clip": [Interval(Real, 0, 1, closed="left"), "array-like"],
     }
 
     # ----------------------------------------------------------- parameters
@@ -247,8 +257,13 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         params = {"gamma": check_gamma(self.focal_gamma, name="focal_gamma"),
                   "alpha": check_alpha(self.focal_alpha, name="focal_alpha"),
                   "hessian": self.focal_hessian}
+        asymmetric = {
+            "gamma_neg": (None if self.focal_gamma_neg is None
+                          else check_gamma(self.focal_gamma_neg, name="focal_gamma_neg")),
+            "clip": check_clip(self.focal_clip, name="focal_clip"),
+        }
         what = "labels" if multilabel else "classes"
-        for name in ("focal_gamma", "focal_alpha"):
+        for name in ("focal_gamma", "focal_alpha", "focal_gamma_neg", "focal_clip"):
             value = getattr(self, name)
             if np.ndim(value) == 1 and (n_classes == 2 and not multilabel):
                 raise ValueError(
@@ -259,9 +274,15 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
                        counted=f"y has {{n}} {what}; give one value per {what[:-1]}, "
                                "in the order of classes_")
         if multilabel or n_classes == 2:
-            return FocalLoss._from_checked(**params)
+            return FocalLoss._from_checked(**params, **asymmetric)
         if np.ndim(self.focal_gamma) == 1:
             raise ValueError("focal_gamma must be a single value for a multi-class problem")
+        if asymmetric["gamma_neg"] is not None or np.any(asymmetric["clip"]):
+            raise ValueError(
+                "focal_gamma_neg and focal_clip (the asymmetric loss) apply to binary and "
+                f"multi-label targets; y has {n_classes} classes, trained with softmax focal "
+                "loss: leave them at None and 0"
+            )
         return SoftmaxFocalLoss._from_checked(**params)
 
     # ------------------------------------------------------------------ fit
@@ -430,6 +451,9 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
                             else np.asarray(self.focal_alpha).tolist()),
             "focal_hessian": self.focal_hessian,
             "focal_probability": self.focal_probability,
+            "focal_gamma_neg": (None if self.focal_gamma_neg is None
+                                else np.asarray(self.focal_gamma_neg).tolist()),
+            "focal_clip": np.asarray(self.focal_clip).tolist(),
             "fitted_alpha": (None if self.objective_._fitted_alpha is None
                              else np.asarray(self.objective_._fitted_alpha).tolist()),
         }
@@ -453,7 +477,8 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         self.focal_alpha = meta["focal_alpha"]
         self.focal_hessian = meta["focal_hessian"]
         # Files written before focal_probability existed get today's default.
-        self.focal_probability = meta.get("focal_probability", _FOCAL_DEFAULTS["focal_probability"])
+        for name in ("focal_probability", "focal_gamma_neg", "focal_clip"):
+            setattr(self, name, meta.get(name, _FOCAL_DEFAULTS[name]))
         objective = self._objective(self.n_classes_, self.multilabel_)
         if meta["fitted_alpha"] is not None:
             objective._fitted_alpha = np.asarray(meta["fitted_alpha"], dtype=np.float64)

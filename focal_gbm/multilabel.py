@@ -96,6 +96,9 @@ class FocalOneVsRestClassifier(FocalTagsMixin, MultiOutputMixin, ClassifierMixin
         Positive-class weight per label; ``"balanced"`` computes
         ``1 - positive_rate`` for each label from its own column; ``None``
         keeps the estimator's.
+    focal_gamma_neg, focal_clip : float, array-like of shape (n_labels,) or None, default=None
+        The asymmetric loss's negative-class focusing and probability margin
+        per label (see the estimators); ``None`` keeps the estimator's.
     n_jobs : int or None, default=None
         Labels fitted in parallel (joblib); ``None`` means 1.
 
@@ -124,10 +127,13 @@ class FocalOneVsRestClassifier(FocalTagsMixin, MultiOutputMixin, ClassifierMixin
     (300, 2)
     """
 
-    def __init__(self, estimator, *, focal_gamma=None, focal_alpha=None, n_jobs=None):
+    def __init__(self, estimator, *, focal_gamma=None, focal_alpha=None, focal_gamma_neg=None,
+                 focal_clip=None, n_jobs=None):
         self.estimator = estimator
         self.focal_gamma = focal_gamma
         self.focal_alpha = focal_alpha
+        self.focal_gamma_neg = focal_gamma_neg
+        self.focal_clip = focal_clip
         self.n_jobs = n_jobs
 
     def fit(self, X, Y, *, sample_weight=None, eval_set=None, eval_sample_weight=None,
@@ -141,8 +147,9 @@ class FocalOneVsRestClassifier(FocalTagsMixin, MultiOutputMixin, ClassifierMixin
                 f"(n_samples, n_labels); got {type_of_target(Y)!r} targets"
             )
         n_labels = Y.shape[1]
-        gammas = _per_label(self.focal_gamma, n_labels, "focal_gamma")
-        alphas = _per_label(self.focal_alpha, n_labels, "focal_alpha")
+        per_label = {name: _per_label(getattr(self, name), n_labels, name)
+                     for name in ("focal_gamma", "focal_alpha", "focal_gamma_neg", "focal_clip")}
+        alphas = per_label["focal_alpha"]
         jobs = []
         for j, constant in enumerate(warn_constant_labels(Y)):
             column = Y[:, j]
@@ -151,10 +158,8 @@ class FocalOneVsRestClassifier(FocalTagsMixin, MultiOutputMixin, ClassifierMixin
                                            else self.estimator.get_params()["focal_alpha"]))
                 continue
             estimator = clone(self.estimator)
-            if gammas[j] is not None:
-                estimator.set_params(focal_gamma=gammas[j])
-            if alphas[j] is not None:
-                estimator.set_params(focal_alpha=alphas[j])
+            estimator.set_params(**{name: values[j] for name, values in per_label.items()
+                                    if values[j] is not None})
             label_evals = [(Xe, np.asarray(Ye)[:, j]) for Xe, Ye in (eval_set or [])]
             jobs.append(delayed(_fit_label)(estimator, X, column, sample_weight, label_evals,
                                             eval_sample_weight, fit_params))

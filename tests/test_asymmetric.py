@@ -245,3 +245,110 @@ def test_per_column_parameters_for_two_dimensional_labels(rng):
         np.testing.assert_array_equal(grad[:, j], column)
     with pytest.raises(ValueError, match="clip"):
         FocalLoss(clip=[0.05, 0.1]).grad_hess(y, z)
+
+
+# ------------------------------------------------ everywhere focal loss is
+ASL = {"focal_gamma": 0.0, "focal_gamma_neg": 4.0, "focal_clip": 0.05}
+
+
+def _estimator(booster, **params):
+    if booster == "xgboost":
+        pytest.importorskip("xgboost")
+        from focal_gbm import FocalXGBClassifier
+
+        return FocalXGBClassifier(n_estimators=15, max_depth=3, n_jobs=1, **params)
+    pytest.importorskip("lightgbm")
+    from focal_gbm import FocalLGBMClassifier
+
+    return FocalLGBMClassifier(n_estimators=15, num_leaves=7, n_jobs=1, verbose=-1, **params)
+
+
+def _binary_data(n=600, seed=0):
+    from sklearn.datasets import make_classification
+
+    return make_classification(n_samples=n, n_features=6, n_informative=4, weights=[0.9],
+                               random_state=seed)
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_estimators_train_with_the_asymmetric_loss(booster, tmp_path):
+    X, y = _binary_data()
+    clf = _estimator(booster, **ASL).fit(X, y)
+    assert (clf.objective_.gamma, clf.objective_.gamma_neg, clf.objective_.clip) == (0, 4, 0.05)
+    assert float(clf.init_score_) == FocalLoss(gamma=0.0, gamma_neg=4.0, clip=0.05).init_score(y)
+    margin = clf.decision_function(X)
+    np.testing.assert_array_equal(clf.predict_proba(X)[:, 1], clf.objective_.posterior(margin))
+    # Training lowers the loss it was given, from the optimal constant.
+    start = clf.objective_.mean_loss(y, np.full(y.size, float(clf.init_score_)))
+    assert clf.objective_.mean_loss(y, margin) < 0.8 * start
+    path = tmp_path / ("m.json" if booster == "xgboost" else "m.txt")
+    clf.save_model(path)
+    loaded = type(clf)().load_model(path)
+    assert (loaded.focal_gamma_neg, loaded.focal_clip) == (4.0, 0.05)
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_symmetric_settings_train_the_focal_model_exactly(booster):
+    X, y = _binary_data()
+    focal = _estimator(booster, focal_gamma=2.0).fit(X, y)
+    same = _estimator(booster, focal_gamma=2.0, focal_gamma_neg=2.0, focal_clip=0.0).fit(X, y)
+    np.testing.assert_array_equal(focal.decision_function(X), same.decision_function(X))
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_multilabel_estimators_take_per_label_asymmetric_parameters(booster):
+    X, y = _binary_data()
+    Y = np.column_stack([y, X[:, 0] > 0.8, X[:, 1] > 0.0]).astype(int)
+    params = {"focal_gamma": [0.0, 1.0, 2.0], "focal_gamma_neg": [4.0, 2.0, 2.0],
+              "focal_clip": [0.05, 0.0, 0.1]}
+    clf = _estimator(booster, **params).fit(X, Y)
+    objective = clf.objective_
+    np.testing.assert_array_equal(objective.gamma_neg, [4.0, 2.0, 2.0])
+    np.testing.assert_array_equal(objective.clip, [0.05, 0.0, 0.1])
+    np.testing.assert_array_equal(clf.predict_proba(X),
+                                  objective.posterior(clf.decision_function(X)))
+    if booster == "lightgbm":  # one booster per label, each with its own loss
+        labels = [e.objective_ for e in clf.one_vs_rest_.estimators_]
+        assert [(o.gamma, o.gamma_neg, o.clip) for o in labels] == [
+            (0.0, 4.0, 0.05), (1.0, 2.0, 0.0), (2.0, 2.0, 0.1)]
+
+
+def test_multiclass_targets_refuse_the_asymmetric_parameters():
+    from sklearn.datasets import make_classification
+
+    X, y = make_classification(n_samples=300, n_classes=3, n_informative=4, random_state=0)
+    with pytest.raises(ValueError, match="focal_gamma_neg and focal_clip"):
+        _estimator("xgboost", focal_clip=0.05).fit(X, y)
+
+
+@pytest.mark.parametrize("bad, message", [({"focal_clip": 1.0}, "focal_clip"),
+                                          ({"focal_gamma_neg": -1.0}, "focal_gamma_neg")])
+def test_estimator_parameters_are_validated(bad, message):
+    X, y = _binary_data(n=100)
+    with pytest.raises(ValueError, match=message):
+        _estimator("lightgbm", **bad).fit(X, y)
+
+
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_training_functions_take_the_asymmetric_loss(booster):
+    from focal_gbm import lightgbm_train, predict_posterior, xgboost_train
+
+    X, y = _binary_data()
+    loss = FocalLoss(gamma=0.0, gamma_neg=4.0, clip=0.05, alpha="balanced")
+    if booster == "xgboost":
+        xgb = pytest.importorskip("xgboost")
+        data = xgb.DMatrix(X, label=y)
+        model = xgboost_train({"max_depth": 3}, data, 15, objective=loss,
+                              evals=[(data, "train")], verbose_eval=False)
+        margin = model.predict(data, output_margin=True)
+    else:
+        lgb = pytest.importorskip("lightgbm")
+        data = X
+        model = lightgbm_train({"num_leaves": 7, "verbose": -1}, lgb.Dataset(X, y), 15,
+                               objective=loss)
+        margin = model.predict(X, raw_score=True)
+    start = loss.mean_loss(y, np.full(y.size, loss.init_score(y)))
+    assert loss.mean_loss(y, margin) < 0.8 * start
+    np.testing.assert_array_equal(predict_posterior(model, data, objective=loss),
+                                  loss.posterior(margin))
