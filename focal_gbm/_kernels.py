@@ -197,7 +197,7 @@ def _exp_neg_or_zero(a):
 
 @jit(inline="always")
 def _log1p_unit(e):
-    """log1p(e) for 0 <= e <= 1 within 2 ulp: 2 atanh(s), s = e / (2 + e) <= 1/3."""
+    """log1p(e) for -1/2 <= e <= 1 within 2 ulp: 2 atanh(s), s = e / (2 + e), |s| <= 1/3."""
     s = e / (2.0 + e)
     s2 = s * s
     p = _L15
@@ -217,6 +217,29 @@ def _log1p_unit(e):
     p = p * s2 + _L1
     p = p * s2 + _L0
     return 2.0 * s * p
+
+
+_MANTISSA = np.int64((1 << 52) - 1)
+_ONE_BITS = np.int64(1023 << 52)
+_SQRT2 = math.sqrt(2.0)
+_LN2 = math.log(2.0)
+
+
+@jit(inline="always")
+def _log_normal(x):
+    """log(x) for a normal positive float64, within a few ulp, branch-free.
+
+    x = 2^k f with f in [sqrt(2)/2, sqrt(2)): log x = k ln2 + log1p(f - 1),
+    and |f - 1| <= 0.42 keeps _log1p_unit's series (s^2 <= 0.03) accurate;
+    near x = 1, k = 0 and f - 1 is exact.
+    """
+    bits = _float64_bits(x)
+    k = ((bits >> 52) & np.int64(0x7FF)) - np.int64(1023)
+    f = _bits_to_float64((bits & _MANTISSA) | _ONE_BITS)
+    big = f > _SQRT2
+    f = f * 0.5 if big else f
+    k = k + 1 if big else k
+    return k * _LN2 + _log1p_unit(f - 1.0)
 
 
 # ---------------------------------------------------------------- binary
@@ -452,6 +475,20 @@ def _hard_values(positive_label, a, P, Q, S, Qg, g, policy):
     return _round_21_bits(gr), _round_21_bits(h)
 
 
+@jit(inline="always")
+def _small_power(x, g):
+    """x^g for g in {0, 1, 2, 3, 4} by products (selects, no branch)."""
+    x2 = x * x
+    return (1.0 if g == 0.0 else x if g == 1.0 else x2 if g == 2.0 else x2 * x if g == 3.0
+            else x2 * x2)
+
+
+@jit(inline="always")
+def _is_small_gamma(g):
+    """Whether x^g is a product (_small_power): g in {0, 1, 2, 3, 4}."""
+    return g == 0.0 or g == 1.0 or g == 2.0 or g == 3.0 or g == 4.0
+
+
 # Two block loops, selected outside them: an if on gamma inside one loop is
 # turned into selects that evaluate the second exp for every element.
 # They run over range(n) of slices, not range(lo, hi): with an index of
@@ -464,11 +501,11 @@ def _hard_values(positive_label, a, P, Q, S, Qg, g, policy):
 # done on integers, so the results stay those of the float64 formulas.
 @jit(nogil=True, error_model="numpy", fastmath={"contract"})
 def _hard_block_small_gamma(y, z, gp, gn, a_pos, a_neg, weight, policy, grad, hess):
-    """Rows with labels 0/1 and gammas in {0, 1, 2}: Q^g by products."""
+    """Rows with labels 0/1 and gammas in {0, 1, 2, 3, 4}: Q^g by products."""
     for i in range(z.shape[0]):
         positive_label, a, P, Q, S, _ = _hard_terms(y[i], z[i], a_pos, a_neg)
         g = gp if positive_label else gn
-        Qg = Q * Q if g == 2.0 else (Q if g == 1.0 else 1.0)
+        Qg = _small_power(Q, g)
         gr, h = _hard_values(positive_label, a, P, Q, S, Qg, g, policy)
         w = weight[i] if weight.size else 1.0
         grad[i] = w * gr
@@ -503,8 +540,7 @@ def binary_grad_hess_booster(start, stop, y, z, gamma_pos, gamma_neg, clip, a_po
     if clip > 0.0:
         return _clipped_column(start, stop, y, z, gp, gn, clip, a_pos, a_neg, weight, policy,
                                grad, hess)
-    small_gamma = (gp == 0.0 or gp == 1.0 or gp == 2.0) and (gn == 0.0 or gn == 1.0
-                                                              or gn == 2.0)
+    small_gamma = _is_small_gamma(gp) and _is_small_gamma(gn)
     for lo in range(start, stop, _BLOCK):
         hi = min(lo + _BLOCK, stop)
         soft = 0
@@ -522,16 +558,94 @@ def binary_grad_hess_booster(start, stop, y, z, gamma_pos, gamma_neg, clip, a_po
     return True
 
 
+@jit(inline="always")
+def _clipped_row(yi, zi, gp, gn, m, a_pos, a_neg, policy, integer_gammas):
+    """One hard-label row with a probability margin m > 0 (docs/math.md §9), branch-free.
+
+    Positives: the focal part with gp. Negatives: the clipped part, from
+    p = Q and q = P of t = -z; the row computes both and keeps its own.
+    ``integer_gammas`` is a constant at each call site: after inlining, the
+    powers are products (gammas in {0, ..., 4}) or exponentials, never both.
+    """
+    positive_label, a, P, Q, S, softplus_t = _hard_terms(yi, zi, a_pos, a_neg)
+    if integer_gammas:
+        Qg = _small_power(Q, gp)
+    else:
+        Qg = _exp_neg_or_zero(gp * softplus_t)
+    gr_pos, h_pos = _hard_derivatives(P, Q, S, Qg, gp, a, policy)
+    p, q = Q, P
+    u = p - m if p < 0.5 else (1.0 - m) - q
+    v = q + m
+    active = u > 0.0
+    su = u if active else 0.5
+    c = -_log1p_unit(-su) if su <= 0.5 else -_log_normal(v)
+    ratio = c / su
+    if integer_gammas:
+        ug = _small_power(su, gn)
+    else:
+        ug = _exp_neg_or_zero(-gn * _log_normal(max(su, _F64_TINY)))
+    inv_v = 1.0 / v
+    d1 = ug * (gn * ratio + inv_v)
+    curvature = gn * (ug / su) * ((gn - 1.0) * ratio + 2.0 * inv_v)
+    d2 = ug * inv_v * inv_v + (curvature if gn != 0.0 else 0.0)
+    pq = p * q
+    gr_neg = a * pq * d1
+    if policy == SURROGATE:
+        h_neg = a * ug * pq
+    elif policy == FISHER:
+        h_neg = a * pq
+    else:
+        h_neg = a * (pq * pq * d2 + pq * (q - p) * d1)
+        if policy == ABS:
+            h_neg = abs(h_neg)
+        elif policy == CLIP:
+            h_neg = max(h_neg, HESSIAN_FLOOR * a)
+    floor = HESSIAN_FLOOR * a if policy == CLIP else 0.0
+    h_neg = h_neg if active else floor
+    gr_neg = gr_neg if active else 0.0
+    gr = gr_pos if positive_label else gr_neg
+    h = h_pos if positive_label else h_neg
+    return _round_21_bits(gr), _round_21_bits(h)
+
+
+@jit(nogil=True, error_model="numpy", fastmath={"contract"})
+def _hard_block_clipped_small_gamma(y, z, gp, gn, m, a_pos, a_neg, weight, policy, grad, hess):
+    """Rows with labels 0/1, a probability margin, gammas in {0, ..., 4}."""
+    for i in range(z.shape[0]):
+        gr, h = _clipped_row(y[i], z[i], gp, gn, m, a_pos, a_neg, policy, True)
+        w = weight[i] if weight.size else 1.0
+        grad[i] = w * gr
+        hess[i] = w * h
+
+
+@jit(nogil=True, error_model="numpy", fastmath={"contract"})
+def _hard_block_clipped_any_gamma(y, z, gp, gn, m, a_pos, a_neg, weight, policy, grad, hess):
+    """Rows with labels 0/1, a probability margin, any gammas."""
+    for i in range(z.shape[0]):
+        gr, h = _clipped_row(y[i], z[i], gp, gn, m, a_pos, a_neg, policy, False)
+        w = weight[i] if weight.size else 1.0
+        grad[i] = w * gr
+        hess[i] = w * h
+
+
 @jit(nogil=True)
 def _clipped_column(start, stop, y, z, gp, gn, m, a_pos, a_neg, weight, policy, grad, hess):
-    """The boosters' call with a probability margin m > 0, one element at a time."""
-    for i in range(start, stop):
-        if y[i] != 0.0 and y[i] != 1.0:
+    """The boosters' call with a probability margin m > 0: SIMD blocks of hard labels."""
+    small = _is_small_gamma(gp) and _is_small_gamma(gn)
+    for lo in range(start, stop, _BLOCK):
+        hi = min(lo + _BLOCK, stop)
+        soft = 0
+        for i in range(lo, hi):
+            soft += (y[i] != 0.0) & (y[i] != 1.0)
+        if soft:
             return False
-        g, h = _element_grad_hess(y[i], z[i], gp, gn, m, a_pos, a_neg, policy)
-        w = weight[i] if weight.size else 1.0
-        grad[i] = w * _round_21_bits(g)
-        hess[i] = w * _round_21_bits(h)
+        w = weight[lo:hi] if weight.size else weight
+        if small:
+            _hard_block_clipped_small_gamma(y[lo:hi], z[lo:hi], gp, gn, m, a_pos, a_neg, w,
+                                            policy, grad[lo:hi], hess[lo:hi])
+        else:
+            _hard_block_clipped_any_gamma(y[lo:hi], z[lo:hi], gp, gn, m, a_pos, a_neg, w,
+                                          policy, grad[lo:hi], hess[lo:hi])
     return True
 
 

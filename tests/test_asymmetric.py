@@ -130,10 +130,15 @@ def test_symmetric_parameters_are_focal_loss_bit_for_bit(gamma, rng):
 
 
 @pytest.mark.parametrize("gamma_pos,gamma_neg,clip", [(0.0, 4.0, 0.05), (1.0, 2.0, 0.0),
-                                                      (0.0, 1.0, 0.2), (2.0, 0.5, 0.0)])
-@pytest.mark.parametrize("hessian", ["exact", "clip", "surrogate"])
+                                                      (0.0, 1.0, 0.2), (2.0, 0.5, 0.0),
+                                                      (0.5, 3.5, 0.05)])
+@pytest.mark.parametrize("hessian", ["exact", "clip", "abs", "surrogate", "fisher"])
 def test_booster_path_matches_the_float64_kernel(gamma_pos, gamma_neg, clip, hessian, rng):
-    """Hard labels (SIMD without a clip) vs the general float64 kernel: 21 bits + float32."""
+    """Hard labels (SIMD loops, polynomial exp / log) vs the general float64 kernel.
+
+    21-bit rounding + float32. Integer and non-integer gammas take different
+    loops, with and without a clip.
+    """
     n = 20_000
     y = rng.integers(0, 2, size=n).astype(float)
     z = rng.normal(scale=4.0, size=n).astype(np.float32)
