@@ -26,13 +26,27 @@ from pathlib import Path
 
 import numpy as np
 
-# Candidates: (name, focal_gamma, focal_alpha).
+# Candidates: (name, estimator parameters).
 CANDIDATES = [
-    ("cross entropy", 0.0, None),
-    ("weighted cross entropy", 0.0, "balanced"),
-    *[(f"focal gamma={g:g} alpha={a if a is not None else 'none'}", g, a)
+    ("cross entropy", {"focal_gamma": 0.0, "focal_alpha": None}),
+    ("weighted cross entropy", {"focal_gamma": 0.0, "focal_alpha": "balanced"}),
+    *[(f"focal gamma={g:g} alpha={a if a is not None else 'none'}",
+       {"focal_gamma": g, "focal_alpha": a})
       for g in (1.0, 2.0, 3.0) for a in (None, 0.25, "balanced")],
 ]
+# Multi-label targets (several --target columns): the asymmetric loss too
+# (gamma_pos, gamma_neg, clip; docs/math.md §9), at the settings
+# benchmarks/bench_multilabel.py compares.
+MULTILABEL_CANDIDATES = [
+    ("cross entropy", {"focal_gamma": 0.0}),
+    ("focal gamma=2", {"focal_gamma": 2.0}),
+    ("focal gamma=2 alpha=balanced", {"focal_gamma": 2.0, "focal_alpha": "balanced"}),
+    *[(f"ASL g+={gp:g} g-={gn:g} clip={m:g}",
+       {"focal_gamma": gp, "focal_gamma_neg": gn, "focal_clip": m})
+      for gp, gn, m in ((0.0, 4.0, 0.05), (0.0, 2.0, 0.05), (1.0, 4.0, 0.0))],
+]
+MULTILABEL_METRICS = ("macro_average_precision", "micro_average_precision", "macro_roc_auc",
+                      "macro_f1", "micro_f1", "fit_seconds", "trees")
 CALIBRATION = ("log_loss", "brier", "ece")
 METRICS = ("average_precision", "roc_auc", "balanced_accuracy", *CALIBRATION,
            *(f"{m}_focal" for m in CALIBRATION), "fit_seconds", "trees")
@@ -65,10 +79,38 @@ def _load_table(path: Path):
 
 def prepare(frame, target: str):
     """``(X, y, positive_label, notes)`` from a DataFrame and its target column."""
-    import pandas as pd
+    _check_rows(frame)
+    y, positive = _binary_target(frame, target, positive=None)
+    X, notes = _features(frame.drop(columns=[target]))
+    return X, y, positive, notes
 
+
+def prepare_multilabel(frame, targets: list[str]):
+    """``(X, Y, positive_labels, notes)``: one 0/1 column of ``Y`` per target column.
+
+    Each target column must hold two values; its positive value is 1 (or
+    True) when the column is 0/1, else its minority value.
+    """
+    _check_rows(frame)
+    if len(set(targets)) != len(targets):
+        raise InputError(f"--target names a column twice: {', '.join(targets)}")
+    columns, positives = [], []
+    for target in targets:
+        y, positive = _binary_target(frame, target, positive=1)
+        columns.append(y)
+        positives.append(positive)
+    X, notes = _features(frame.drop(columns=list(targets)))
+    return X, np.column_stack(columns), positives, notes
+
+
+def _check_rows(frame):
     if len(frame) == 0:
         raise InputError("the data file has a header but no rows")
+
+
+def _binary_target(frame, target: str, positive):
+    """``(y, positive_value)`` of a two-valued column; ``positive`` if it holds it, else
+    the minority value."""
     if target not in frame.columns:
         raise InputError(
             f"target column {target!r} not found; columns are: "
@@ -84,9 +126,16 @@ def prepare(frame, target: str):
         raise InputError(
             f"target column {target!r} has {len(values)} classes; compare needs a binary target"
         )
-    positive = _plain(values.index[-1])  # the minority class
-    y = (labels == positive).to_numpy().astype(np.int64)
-    features = frame.drop(columns=[target])
+    if positive is None or positive not in set(values.index):
+        positive = values.index[-1]  # the minority class
+    positive = _plain(positive)
+    return (labels == positive).to_numpy().astype(np.int64), positive
+
+
+def _features(features):
+    """``(X, notes)``: numeric, boolean and categorical columns as floats."""
+    import pandas as pd
+
     if features.shape[1] == 0:
         raise InputError("no feature columns besides the target")
     notes = []
@@ -117,7 +166,7 @@ def prepare(frame, target: str):
         else:
             raise InputError(f"column {name!r} has unsupported type {column.dtype}")
     X = np.column_stack([columns[name].to_numpy() for name in features.columns])
-    return X, y, positive, notes
+    return X, notes
 
 
 def _plain(value):
@@ -154,12 +203,12 @@ def usable_cores() -> int:
         return os.cpu_count() or 1
 
 
-def _estimator(booster: str, gamma: float, alpha, seed: int, early_stopping: int | None,
+def _estimator(booster: str, params: dict, seed: int, early_stopping: int | None,
                rounds: int):
     common = {"n_estimators": rounds, "learning_rate": 0.05, "random_state": seed,
               # One thread per fit: the fits themselves run in parallel, which
               # on small data beats threads inside each fit.
-              "n_jobs": 1, "focal_gamma": gamma, "focal_alpha": alpha}
+              "n_jobs": 1, **params}
     if booster == "xgboost":
         from focal_gbm import FocalXGBClassifier
 
@@ -169,7 +218,7 @@ def _estimator(booster: str, gamma: float, alpha, seed: int, early_stopping: int
     return FocalLGBMClassifier(num_leaves=15, verbose=-1, **common)
 
 
-def _fit_and_score(X, y, train, test, *, booster, gamma, alpha, seed, early_stopping):
+def _fit_and_score(X, y, train, test, *, booster, params, seed, early_stopping):
     """One candidate on one fold: its scores, fit time and trees kept."""
     from scipy.special import expit
     from sklearn.metrics import average_precision_score, balanced_accuracy_score, roc_auc_score
@@ -184,7 +233,7 @@ def _fit_and_score(X, y, train, test, *, booster, gamma, alpha, seed, early_stop
         # refitted on all the training rows with that many trees.
         fit, valid = train_test_split(train, test_size=INNER_VALIDATION, stratify=y[train],
                                       random_state=seed)
-        probe = _estimator(booster, gamma, alpha, seed, early_stopping, MAX_ROUNDS)
+        probe = _estimator(booster, params, seed, early_stopping, MAX_ROUNDS)
         extra = {"eval_set": [(X[valid], y[valid])]}
         if booster == "lightgbm":
             import lightgbm
@@ -193,7 +242,7 @@ def _fit_and_score(X, y, train, test, *, booster, gamma, alpha, seed, early_stop
         probe.fit(X[fit], y[fit], **extra)
         trees = (probe.best_iteration + 1 if booster == "xgboost"
                  else probe.best_iteration_ or MAX_ROUNDS)
-    model = _estimator(booster, gamma, alpha, seed, None, trees).fit(X[train], y[train])
+    model = _estimator(booster, params, seed, None, trees).fit(X[train], y[train])
     seconds = time.perf_counter() - start
     margin = model.decision_function(X[test])
     posterior = model.predict_proba(X[test])[:, 1]  # the posterior, predict_proba's default
@@ -224,7 +273,7 @@ def compare(X, y, *, booster: str = "xgboost", folds: int = 5, seed: int = 0,
     scored is refitted on all training rows with that many trees. ``None``
     trains ``MAX_ROUNDS`` trees.
     """
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    from functools import partial
 
     from sklearn.model_selection import StratifiedKFold
 
@@ -235,7 +284,71 @@ def compare(X, y, *, booster: str = "xgboost", folds: int = 5, seed: int = 0,
             f"the minority class has {minority} rows; --folds {folds} needs at least {needed}"
         )
     splits = list(StratifiedKFold(folds, shuffle=True, random_state=seed).split(X, y))
-    jobs = [(i, f) for i in range(len(CANDIDATES)) for f in range(folds)]
+    score = partial(_fit_and_score, X, y, booster=booster, seed=seed,
+                    early_stopping=early_stopping)
+    results = _cross_validate(CANDIDATES, splits, score, METRICS, progress, n_jobs)
+    mark_best(results)
+    return results
+
+
+def compare_multilabel(X, Y, *, booster: str = "xgboost", folds: int = 5, seed: int = 0,
+                       progress: bool = True, n_jobs: int | None = None) -> list[dict]:
+    """Cross-validated multi-label scores of every ``MULTILABEL_CANDIDATES`` entry.
+
+    ``Y`` is a 0/1 matrix (n_samples, n_labels). Shuffled K-fold (no
+    stratification across labels), ``MAX_ROUNDS`` trees per fit (XGBoost:
+    one multi-output booster; LightGBM: one booster per label), scored by
+    macro / micro average precision and ROC AUC of the margins and F1 of
+    ``predict``; the best macro average precision is marked as in
+    :func:`compare`.
+    """
+    from functools import partial
+
+    from sklearn.model_selection import KFold
+
+    rare = int(min(Y.sum(axis=0).min(), (len(Y) - Y.sum(axis=0)).min()))
+    if rare < folds:
+        raise InputError(f"a target column has only {rare} rows of one value; --folds "
+                         f"{folds} needs at least {folds}")
+    splits = list(KFold(folds, shuffle=True, random_state=seed).split(X))
+    score = partial(_fit_and_score_multilabel, X, Y, booster=booster, seed=seed)
+    results = _cross_validate(MULTILABEL_CANDIDATES, splits, score, MULTILABEL_METRICS,
+                              progress, n_jobs)
+    mark_best(results, metric="macro_average_precision")
+    return results
+
+
+def _fit_and_score_multilabel(X, Y, train, test, *, booster, params, seed):
+    from sklearn.metrics import average_precision_score, f1_score, roc_auc_score
+
+    start = time.perf_counter()
+    model = _estimator(booster, params, seed, None, MAX_ROUNDS).fit(X[train], Y[train])
+    seconds = time.perf_counter() - start
+    # Ranked by the margins: with a clip the posterior ties the rows below it.
+    margin = model.decision_function(X[test])
+    predicted = model.predict(X[test])
+    truth = Y[test]
+    both = [j for j in range(truth.shape[1]) if 0 < truth[:, j].sum() < truth.shape[0]]
+    return {
+        "macro_average_precision": float(np.mean(
+            [average_precision_score(truth[:, j], margin[:, j]) for j in both])),
+        "micro_average_precision": average_precision_score(truth[:, both], margin[:, both],
+                                                           average="micro"),
+        "macro_roc_auc": float(np.mean([roc_auc_score(truth[:, j], margin[:, j])
+                                        for j in both])),
+        "macro_f1": f1_score(truth, predicted, average="macro", zero_division=0.0),
+        "micro_f1": f1_score(truth, predicted, average="micro", zero_division=0.0),
+        "fit_seconds": seconds,
+        "trees": MAX_ROUNDS,
+    }
+
+
+def _cross_validate(candidates, splits, score, metrics, progress, n_jobs) -> list[dict]:
+    """``score(train, test, params=...)`` of every (candidate, fold), in parallel threads."""
+    from concurrent.futures import ThreadPoolExecutor, as_completed
+
+    folds = len(splits)
+    jobs = [(i, f) for i in range(len(candidates)) for f in range(folds)]
     scores = {}
     bar = None
     if progress:
@@ -246,16 +359,13 @@ def compare(X, y, *, booster: str = "xgboost", folds: int = 5, seed: int = 0,
     with ThreadPoolExecutor(max_workers=n_jobs or usable_cores()) as pool:
         futures = {}
         for i, f in jobs:
-            _, gamma, alpha = CANDIDATES[i]
             train, test = splits[f]
-            futures[pool.submit(_fit_and_score, X, y, train, test, booster=booster,
-                                gamma=gamma, alpha=alpha, seed=seed,
-                                early_stopping=early_stopping)] = (i, f)
+            futures[pool.submit(score, train, test, params=candidates[i][1])] = (i, f)
         try:
             for future in as_completed(futures):
                 scores[futures[future]] = future.result()
                 if bar is not None:
-                    bar.set_postfix_str(CANDIDATES[futures[future][0]][0], refresh=False)
+                    bar.set_postfix_str(candidates[futures[future][0]][0], refresh=False)
                     bar.update()
         except BaseException:  # an error or Ctrl-C: do not start the remaining fits
             for future in futures:
@@ -265,13 +375,12 @@ def compare(X, y, *, booster: str = "xgboost", folds: int = 5, seed: int = 0,
             if bar is not None:
                 bar.close()
     results = []
-    for i, (name, gamma, alpha) in enumerate(CANDIDATES):
-        values = {m: [float(scores[(i, f)][m]) for f in range(folds)] for m in METRICS}
-        results.append({"name": name, "focal_gamma": gamma, "focal_alpha": alpha,
+    for i, (name, params) in enumerate(candidates):
+        values = {m: [float(scores[(i, f)][m]) for f in range(folds)] for m in metrics}
+        results.append({"name": name, **params,
                         **{m: float(np.mean(v)) for m, v in values.items()},
                         **{f"{m}_std": float(np.std(v)) for m, v in values.items()},
                         **{f"{m}_folds": v for m, v in values.items()}})
-    mark_best(results)
     return results
 
 
@@ -329,7 +438,30 @@ def format_table(results: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def plot(results: list[dict], path: Path, title: str):
+def format_multilabel_table(results: list[dict]) -> str:
+    def cell(row, metric):
+        return f"{row[metric]:.4f} +- {row[f'{metric}_std']:.4f}"
+
+    header = (f"  {'setting':30s} {'macro AP':>17s} {'micro AP':>9s} {'macro AUC':>9s} "
+              f"{'macro F1':>9s} {'micro F1':>9s} {'fit s':>6s}")
+    lines = [header, "  " + "-" * (len(header) - 2)]
+    for row in results:
+        mark = "*" if row["best"] else "=" if row["tied_with_best"] else " "
+        lines.append(
+            f"{mark} {row['name']:30s} {cell(row, 'macro_average_precision'):>17s} "
+            f"{row['micro_average_precision']:9.4f} {row['macro_roc_auc']:9.4f} "
+            f"{row['macro_f1']:9.4f} {row['micro_f1']:9.4f} {row['fit_seconds']:6.2f}")
+    lines.append("macro: mean over labels; micro: pooled. AP and AUC rank by the margins, F1 "
+                 "is that of predict (the threshold each loss implies). Mean (+- std) over "
+                 "the folds.")
+    lines.append("* best macro average precision; = not distinguishable from it (paired "
+                 "t-test over the folds, p >= 0.05). ASL: asymmetric loss, g+ / g- the "
+                 "positive / negative focusing, clip the probability margin.")
+    return "\n".join(lines)
+
+
+def plot(results: list[dict], path: Path, title: str,
+         metrics=(("average_precision", "average precision"), ("roc_auc", "ROC AUC"))):
     try:
         import matplotlib
 
@@ -337,7 +469,7 @@ def plot(results: list[dict], path: Path, title: str):
         import matplotlib.pyplot as plt
     except ImportError:
         raise InputError("--plot needs matplotlib: pip install matplotlib") from None
-    fig = _figure(results, title, plt)
+    fig = _figure(results, title, plt, metrics)
     try:
         fig.savefig(path, dpi=90)
     except OSError as error:
@@ -346,12 +478,12 @@ def plot(results: list[dict], path: Path, title: str):
         plt.close(fig)
 
 
-def _figure(results: list[dict], title: str, plt):
-    """Bars of average precision and ROC AUC, in the table's order from the top."""
+def _figure(results: list[dict], title: str, plt,
+            metrics=(("average_precision", "average precision"), ("roc_auc", "ROC AUC"))):
+    """Bars of two metrics (mean +- std), in the table's order from the top."""
     names = [r["name"] for r in results]
     fig, axes = plt.subplots(1, 2, figsize=(12, 0.35 * len(names) + 1.5), sharey=True)
-    for ax, metric, label in zip(axes, ("average_precision", "roc_auc"),
-                                 ("average precision", "ROC AUC")):
+    for ax, (metric, label) in zip(axes, metrics):
         values = [r[metric] for r in results]
         errors = [r[f"{metric}_std"] for r in results]
         colours = ["#d9622b" if r["best"] else "#e8a87c" if r["tied_with_best"] else "#4a74a8"
@@ -377,7 +509,10 @@ def build_parser() -> argparse.ArgumentParser:
                     "entropy and focal loss (a grid of gamma and alpha). Without DATA it "
                     "runs on a built-in 2-feature dataset with a 90:10 class ratio.")
     cmp.add_argument("data", nargs="?", type=Path, help="a .csv or .parquet file")
-    cmp.add_argument("--target", help="name of the binary target column (required with DATA)")
+    cmp.add_argument("--target", action="append",
+                     help="name of the binary target column (required with DATA); give it "
+                          "several times for a multi-label target (one 0/1 column per "
+                          "label): then the asymmetric loss (ASL) is compared too")
     cmp.add_argument("--booster", choices=("xgboost", "lightgbm"), default="xgboost")
     cmp.add_argument("--folds", type=int, default=5)
     cmp.add_argument("--seed", type=int, default=0)
@@ -417,15 +552,20 @@ def run_compare(args) -> int:
         raise InputError(f"--n-jobs must be at least 1, got {args.n_jobs}")
     if args.early_stopping < 0:
         raise InputError(f"--early-stopping must be >= 0 (0: off), got {args.early_stopping}")
+    targets = args.target or []
     if args.data is None:
+        if targets:
+            raise InputError("--target needs a data file")
         from focal_gbm.datasets import make_imbalanced
 
         X, y = make_imbalanced(2000, random_state=args.seed)
         source, positive, notes = "built-in 90:10 demo dataset (2000 rows, 2 features)", 1, []
+    elif not targets:
+        raise InputError("--target COLUMN is required with a data file")
+    elif len(targets) > 1:
+        return _run_compare_multilabel(args, targets)
     else:
-        if not args.target:
-            raise InputError("--target COLUMN is required with a data file")
-        X, y, positive, notes = prepare(_load_table(args.data), args.target)
+        X, y, positive, notes = prepare(_load_table(args.data), targets[0])
         source = str(args.data)
     for path, option in ((args.json, "--json"), (args.plot, "--plot")):
         if path is not None:
@@ -456,6 +596,40 @@ def run_compare(args) -> int:
             raise InputError(f"cannot write {args.json}: {error.strerror}") from None
     if args.plot:
         plot(results, args.plot, f"{source} - {args.booster}")
+    return 0
+
+
+def _run_compare_multilabel(args, targets: list[str]) -> int:
+    X, Y, positives, notes = prepare_multilabel(_load_table(args.data), targets)
+    for path, option in ((args.json, "--json"), (args.plot, "--plot")):
+        if path is not None:
+            _check_writable(path, option)
+    for note in notes:
+        print(f"note: {note}", file=sys.stderr)
+    rates = ", ".join(f"{t} {100 * Y[:, j].mean():.1f}%" for j, t in enumerate(targets))
+    print(f"data: {args.data}; {len(targets)} labels, positive rates: {rates}; {len(Y)} rows")
+    n_jobs = args.n_jobs or usable_cores()
+    print(f"booster: {args.booster}, {MAX_ROUNDS} rounds, learning rate 0.05 (no early "
+          f"stopping for multi-label targets); {args.folds}-fold CV (seed {args.seed}), "
+          f"{n_jobs} fits at a time\n")
+    results = compare_multilabel(X, Y, booster=args.booster, folds=args.folds, seed=args.seed,
+                                 progress=not args.no_progress and sys.stderr.isatty(),
+                                 n_jobs=n_jobs)
+    print(format_multilabel_table(results))
+    if args.json:
+        payload = {"data": str(args.data), "targets": targets,
+                   "positive_values": [p if isinstance(p, (str, int, float, bool)) else str(p)
+                                       for p in positives],
+                   "booster": args.booster, "folds": args.folds, "seed": args.seed,
+                   "results": results}
+        try:
+            args.json.write_text(json.dumps(payload, indent=2))
+        except OSError as error:
+            raise InputError(f"cannot write {args.json}: {error.strerror}") from None
+    if args.plot:
+        plot(results, args.plot, f"{args.data} - {args.booster}",
+             metrics=(("macro_average_precision", "macro average precision"),
+                      ("macro_roc_auc", "macro ROC AUC")))
     return 0
 
 

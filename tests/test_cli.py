@@ -232,3 +232,70 @@ def test_calibration_of_posterior_and_focal_probabilities_is_reported(capsys):
             assert row["ece"] < row["ece_focal"], name
     table = cli.format_table(list(rows.values()))
     assert "posterior" in table and "ECE" in table
+
+
+@pytest.fixture
+def multilabel_csv(tmp_path, rng):
+    n = 300
+    x = rng.normal(size=(n, 3))
+    frame = pd.DataFrame({
+        "x1": x[:, 0], "x2": x[:, 1], "x3": x[:, 2],
+        "rare": (x[:, 0] + 0.3 * rng.normal(size=n) > 1.3).astype(int),
+        "common": np.where(x[:, 1] + 0.5 * rng.normal(size=n) > -0.5, "yes", "no"),
+        "flag": x[:, 2] > 0.0,
+    })
+    path = tmp_path / "multilabel.csv"
+    frame.to_csv(path, index=False)
+    return path, frame
+
+
+def test_several_targets_compare_the_asymmetric_loss_per_label(multilabel_csv, tmp_path,
+                                                               capsys):
+    path, frame = multilabel_csv
+    out_json, out_png = tmp_path / "r.json", tmp_path / "r.png"
+    code = cli.main(["compare", str(path), "--target", "rare", "--target", "common",
+                     "--target", "flag", "--folds", "3", "--booster", "lightgbm",
+                     "--json", str(out_json), "--plot", str(out_png)])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "3 labels" in printed and "ASL g+=0 g-=4 clip=0.05" in printed
+    payload = json.loads(out_json.read_text())
+    # 0/1 and True/False columns are positive at 1 / True; others at their minority value.
+    assert payload["positive_values"] == [1, "no", True]
+    rows = payload["results"]
+    assert [r["name"] for r in rows] == [name for name, _ in cli.MULTILABEL_CANDIDATES]
+    assert sum(r["best"] for r in rows) == 1
+    asl = next(r for r in rows if r["name"] == "ASL g+=0 g-=4 clip=0.05")
+    assert (asl["focal_gamma"], asl["focal_gamma_neg"], asl["focal_clip"]) == (0.0, 4.0, 0.05)
+    for row in rows:
+        assert 0.0 < row["macro_average_precision"] <= 1.0
+        assert len(row["macro_average_precision_folds"]) == 3
+    assert out_png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_multilabel_scores_are_those_of_the_estimator(multilabel_csv):
+    """compare's macro AP is the mean per-label AP of the fitted model's margins."""
+    from sklearn.metrics import average_precision_score
+
+    path, frame = multilabel_csv
+    X, Y, _, _ = cli.prepare_multilabel(frame, ["rare", "flag"])
+    train, test = np.arange(200), np.arange(200, 300)
+    params = dict(cli.MULTILABEL_CANDIDATES[3][1])
+    scores = cli._fit_and_score_multilabel(X, Y, train, test, booster="xgboost",
+                                           params=params, seed=0)
+    model = cli._estimator("xgboost", params, 0, None, cli.MAX_ROUNDS).fit(X[train], Y[train])
+    margin = model.decision_function(X[test])
+    expected = np.mean([average_precision_score(Y[test, j], margin[:, j]) for j in range(2)])
+    assert scores["macro_average_precision"] == pytest.approx(expected, rel=1e-12)
+
+
+@pytest.mark.parametrize("targets, message", [
+    (["rare", "rare"], "names a column twice"),
+    (["rare", "x1"], "compare needs a binary target"),
+    (["rare", "nope"], "'nope' not found"),
+])
+def test_bad_multilabel_targets_are_named(targets, message, multilabel_csv, capsys):
+    path, _ = multilabel_csv
+    args = ["compare", str(path)] + [a for t in targets for a in ("--target", t)]
+    assert cli.main(args) == 2
+    assert message in capsys.readouterr().err
