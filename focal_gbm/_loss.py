@@ -23,6 +23,10 @@ margins near the float64 limit, where ``g * s1`` alone would overflow.
 
 The softmax loss ``a_c (1 - p_c)^g (-log p_c)`` and its gradient and Hessian
 diagonal are derived the same way (see ``_kernels.softmax_grad_hess``).
+
+The binary functions also compute the asymmetric loss (``gamma_neg``, a
+probability margin ``clip``; docs/math.md §9), and the posterior maps
+(§8-§9) turn margins into the class probabilities behind them.
 """
 
 from __future__ import annotations

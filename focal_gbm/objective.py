@@ -242,6 +242,7 @@ class FocalLoss(_FocalObjective):
 
     which for hard labels is :math:`-a_t (1-p_t)^\gamma \log p_t` (Lin et al.,
     2017). ``gamma = 0`` and ``alpha = None`` give the usual log loss.
+    ``gamma_neg`` and ``clip`` make it the asymmetric loss (see below).
 
     One object serves every calling convention: pass it as ``obj=`` to
     ``xgboost.train``, as ``params["objective"]`` to ``lightgbm.train``, or as
@@ -265,6 +266,17 @@ class FocalLoss(_FocalObjective):
         labels, per column: the rarer class gets the larger weight. A column
         with a single class gets 0.5 (its balance is unknown).
     %(hessian_doc)s
+    gamma_neg : float, array-like of shape (n_columns,) or None, default=None
+        Focusing strength of the negative part, >= 0: with it, ``gamma``
+        focuses the positive part only (the asymmetric loss, ASL; Ridnik et
+        al., ICCV 2021). ``None`` is ``gamma``: focal loss.
+    clip : float or array-like of shape (n_columns,), default=0.0
+        Probability margin ``m`` of the asymmetric loss, in [0, 1): the
+        negative part is scored at ``p_m = max(p - m, 0)``,
+        ``-(1 - y) (1 - a) p_m^gamma_neg log(1 - p_m)``, so negatives with
+        ``p <= m`` contribute nothing. 0 (the default) is no margin. With
+        ``gamma_neg=gamma, clip=0`` the arithmetic is focal loss's, bit for
+        bit (docs/math.md §9).
 
     Notes
     -----
