@@ -226,12 +226,12 @@ _LN2 = math.log(2.0)
 
 
 @jit(inline="always")
-def _log_normal(x):
-    """log(x) for a normal positive float64, within a few ulp, branch-free.
+def _log_reduced(x):
+    """``(k, e)`` with x = 2^k (1 + e), e in [sqrt(2)/2 - 1, sqrt(2) - 1), for a normal x > 0.
 
-    x = 2^k f with f in [sqrt(2)/2, sqrt(2)): log x = k ln2 + log1p(f - 1),
-    and |f - 1| <= 0.42 keeps _log1p_unit's series (s^2 <= 0.03) accurate;
-    near x = 1, k = 0 and f - 1 is exact.
+    Then log x = k ln2 + log1p(e), and |e| <= 0.42 keeps _log1p_unit's series
+    (s^2 <= 0.03) accurate; near x = 1, k = 0 and e = x - 1 is exact.
+    Exponent bits only: no branch, no libm call.
     """
     bits = _float64_bits(x)
     k = ((bits >> 52) & np.int64(0x7FF)) - np.int64(1023)
@@ -239,7 +239,14 @@ def _log_normal(x):
     big = f > _SQRT2
     f = f * 0.5 if big else f
     k = k + 1 if big else k
-    return k * _LN2 + _log1p_unit(f - 1.0)
+    return np.float64(k), f - 1.0
+
+
+@jit(inline="always")
+def _log_normal(x):
+    """log(x) for a normal positive float64, within a few ulp, branch-free."""
+    k, e = _log_reduced(x)
+    return k * _LN2 + _log1p_unit(e)
 
 
 # ---------------------------------------------------------------- binary
@@ -263,6 +270,24 @@ def _clip_terms(p, q, m):
 
 
 @jit(inline="always")
+def _clipped_derivatives(p, q, d1, d2, ug, a, policy):
+    """Gradient and policy-adjusted Hessian of the clipped part from phi', phi'' (§9)."""
+    pq = p * q
+    grad = a * pq * d1
+    if policy == SURROGATE:
+        hess = a * ug * pq
+    elif policy == FISHER:
+        hess = a * pq
+    else:
+        hess = a * (pq * pq * d2 + pq * (q - p) * d1)
+        if policy == ABS:
+            hess = abs(hess)
+        elif policy == CLIP:
+            hess = max(hess, HESSIAN_FLOOR * a)
+    return grad, hess
+
+
+@jit(inline="always")
 def _clipped_negative(z, g, m, a, policy):
     """Loss, d/dz and d2/dz2 of ``a max(p - m, 0)^g (-log(1 - max(p - m, 0)))`` (§9).
 
@@ -276,25 +301,13 @@ def _clipped_negative(z, g, m, a, policy):
         floor = HESSIAN_FLOOR * a if policy == CLIP else 0.0
         return 0.0, 0.0, floor
     ug = _power(u, g)
-    pq = p * q
     # phi(u) = u^g c: phi' = u^g (g c/u + 1/v), phi'' = g u^(g-1) ((g-1) c/u + 2/v) + u^g / v^2
     d1 = ug * (g * ratio + 1.0 / v)
     d2 = ug / (v * v)
     if g != 0.0:
         d2 += g * _power(u, g - 1.0) * ((g - 1.0) * ratio + 2.0 / v)
-    loss = a * ug * c
-    grad = a * pq * d1
-    if policy == SURROGATE:
-        hess = a * ug * pq
-    elif policy == FISHER:
-        hess = a * pq
-    else:
-        hess = a * (pq * pq * d2 + pq * (q - p) * d1)
-        if policy == ABS:
-            hess = abs(hess)
-        elif policy == CLIP:
-            hess = max(hess, HESSIAN_FLOOR * a)
-    return loss, grad, hess
+    grad, hess = _clipped_derivatives(p, q, d1, d2, ug, a, policy)
+    return a * ug * c, grad, hess
 
 
 @jit(inline="always")
@@ -578,7 +591,11 @@ def _clipped_row(yi, zi, gp, gn, m, a_pos, a_neg, policy, integer_gammas):
     v = q + m
     active = u > 0.0
     su = u if active else 0.5
-    c = -_log1p_unit(-su) if su <= 0.5 else -_log_normal(v)
+    # c = -log1p(-u) near the kink (u exact), -log(v) beyond u = 1/2: one
+    # series evaluation on the argument chosen first.
+    k_v, e_v = _log_reduced(v)
+    near = su <= 0.5
+    c = -((0.0 if near else k_v) * _LN2 + _log1p_unit(-su if near else e_v))
     ratio = c / su
     if integer_gammas:
         ug = _small_power(su, gn)
@@ -588,18 +605,7 @@ def _clipped_row(yi, zi, gp, gn, m, a_pos, a_neg, policy, integer_gammas):
     d1 = ug * (gn * ratio + inv_v)
     curvature = gn * (ug / su) * ((gn - 1.0) * ratio + 2.0 * inv_v)
     d2 = ug * inv_v * inv_v + (curvature if gn != 0.0 else 0.0)
-    pq = p * q
-    gr_neg = a * pq * d1
-    if policy == SURROGATE:
-        h_neg = a * ug * pq
-    elif policy == FISHER:
-        h_neg = a * pq
-    else:
-        h_neg = a * (pq * pq * d2 + pq * (q - p) * d1)
-        if policy == ABS:
-            h_neg = abs(h_neg)
-        elif policy == CLIP:
-            h_neg = max(h_neg, HESSIAN_FLOOR * a)
+    gr_neg, h_neg = _clipped_derivatives(p, q, d1, d2, ug, a, policy)
     floor = HESSIAN_FLOOR * a if policy == CLIP else 0.0
     h_neg = h_neg if active else floor
     gr_neg = gr_neg if active else 0.0

@@ -407,10 +407,12 @@ def mark_best(results: list[dict], metric: str = "average_precision", level: flo
         row["tied_with_best"] = i != best and row["p_value_vs_best"] >= level
 
 
-def format_table(results: list[dict]) -> str:
-    def cell(row, metric):
-        return f"{row[metric]:.4f} +- {row[f'{metric}_std']:.4f}"
+def _mean_std(row: dict, metric: str) -> str:
+    return f"{row[metric]:.4f} +- {row[f'{metric}_std']:.4f}"
 
+
+def format_table(results: list[dict]) -> str:
+    cell = _mean_std
     header = (f"  {'setting':34s} {'avg prec':>17s} {'ROC AUC':>17s} {'bal acc':>17s} "
               f"{'trees':>5s} {'fit s':>6s}")
     lines = [header, "  " + "-" * (len(header) - 2)]
@@ -440,9 +442,7 @@ def format_table(results: list[dict]) -> str:
 
 
 def format_multilabel_table(results: list[dict]) -> str:
-    def cell(row, metric):
-        return f"{row[metric]:.4f} +- {row[f'{metric}_std']:.4f}"
-
+    cell = _mean_std
     header = (f"  {'setting':30s} {'macro AP':>17s} {'micro AP':>9s} {'macro AUC':>9s} "
               f"{'macro F1':>9s} {'micro F1':>9s} {'fit s':>6s}")
     lines = [header, "  " + "-" * (len(header) - 2)]
