@@ -580,30 +580,47 @@ def _clipped_row(yi, zi, gp, gn, m, a_pos, a_neg, policy, integer_gammas):
     ``integer_gammas`` is a constant at each call site: after inlining, the
     powers are products (gammas in {0, ..., 4}) or exponentials, never both.
     """
-    positive_label, a, P, Q, S, softplus_t = _hard_terms(yi, zi, a_pos, a_neg)
-    if integer_gammas:
-        Qg = _small_power(Q, gp)
-    else:
-        Qg = _exp_neg_or_zero(gp * softplus_t)
-    gr_pos, h_pos = _hard_derivatives(P, Q, S, Qg, gp, a, policy)
+    positive_label = yi == 1.0
+    zf = np.float64(zi)
+    t = zf if positive_label else -zf
+    a = a_pos if positive_label else a_neg
+    abs_t = abs(t)
+    e = _exp_neg_or_zero(abs_t)
+    inv = 1.0 / (1.0 + e)
+    t_positive = t >= 0.0
+    P = inv if t_positive else e * inv
+    Q = e * inv if t_positive else inv
+    # The negative part at p = Q, q = P.
     p, q = Q, P
     u = p - m if p < 0.5 else (1.0 - m) - q
     v = q + m
     active = u > 0.0
     su = u if active else 0.5
-    # c = -log1p(-u) near the kink (u exact), -log(v) beyond u = 1/2: one
-    # series evaluation on the argument chosen first.
+    # One log1p series per row, on the argument its label needs: log1p(e)
+    # for a positive's S; for a negative's c = -log(1 - u), log1p(-u) near the
+    # kink (u exact) and log(v) (exponent bits + log1p) beyond u = 1/2.
     k_v, e_v = _log_reduced(v)
     near = su <= 0.5
-    c = -((0.0 if near else k_v) * _LN2 + _log1p_unit(-su if near else e_v))
-    ratio = c / su
+    log1p_arg = _log1p_unit(e if positive_label else (-su if near else e_v))
+    S = log1p_arg if t_positive else abs_t + log1p_arg
+    softplus_t = (t if t_positive else 0.0) + log1p_arg  # -log Q
+    if integer_gammas:
+        Qg = _small_power(Q, gp)
+    else:
+        Qg = _exp_neg_or_zero(gp * softplus_t)
+    gr_pos, h_pos = _hard_derivatives(P, Q, S, Qg, gp, a, policy)
+    c = -((0.0 if near else k_v) * _LN2 + log1p_arg)
+    # 1/u and 1/v from one division (divisions are the slowest vector operation)
+    inv_uv = 1.0 / (su * v)
+    inv_u = v * inv_uv
+    inv_v = su * inv_uv
+    ratio = c * inv_u
     if integer_gammas:
         ug = _small_power(su, gn)
     else:
         ug = _exp_neg_or_zero(-gn * _log_normal(max(su, _F64_TINY)))
-    inv_v = 1.0 / v
     d1 = ug * (gn * ratio + inv_v)
-    curvature = gn * (ug / su) * ((gn - 1.0) * ratio + 2.0 * inv_v)
+    curvature = gn * (ug * inv_u) * ((gn - 1.0) * ratio + 2.0 * inv_v)
     d2 = ug * inv_v * inv_v + (curvature if gn != 0.0 else 0.0)
     gr_neg, h_neg = _clipped_derivatives(p, q, d1, d2, ug, a, policy)
     floor = HESSIAN_FLOOR * a if policy == CLIP else 0.0
