@@ -86,6 +86,13 @@ def add_init_score(booster, init_score, *, probability_output: bool = True):
             r"^(max_feature_idx=.*)$", lambda m: m.group(1) + "\n" + line, model,
             count=1, flags=re.M,
         )
+        # The parameters section too: LightGBM reads Booster.params from it, and
+        # tools that accept a built-in binary / multiclass model (SHAP's
+        # probability output, onnxmltools) check params["objective"], which a
+        # callable objective leaves as "custom".
+        name = "binary" if n_classes == 1 else "multiclass"
+        model = re.sub(r"^\[objective: .*\]$", f"[objective: {name}]", model, count=1,
+                       flags=re.M)
     shifted = lightgbm.Booster(model_str=model)
     first_trees = shifted.dump_model(num_iteration=1)["tree_info"]
     for tree, value in zip(first_trees, init_score):

@@ -145,3 +145,21 @@ def test_plain_lightgbm_train_replaces_nan_labels_by_zero_before_the_objective(r
     train_set = lgb.Dataset(X, y)
     lgb.train({"objective": FocalLoss(), "verbose": -1}, train_set, 1)
     assert train_set.get_label()[7] == 0.0
+
+
+def test_booster_declares_its_real_objective_in_params_and_file(rng, tmp_path):
+    """Tools that accept a built-in binary model read params["objective"], not "custom"."""
+    from focal_gbm import FocalLGBMClassifier
+
+    X = rng.normal(size=(300, 3))
+    y = (X[:, 0] > 1.0).astype(float)
+    booster = lightgbm_train({"num_leaves": 7, "verbose": -1}, lgb.Dataset(X, y), 5,
+                             objective=FocalLoss())
+    assert booster.params["objective"] == "binary"
+    path = tmp_path / "binary.txt"
+    booster.save_model(path)
+    assert lgb.Booster(model_file=path).params["objective"] == "binary"
+    classes = np.digitize(X[:, 1], [-0.5, 0.5])
+    clf = FocalLGBMClassifier(n_estimators=5, verbose=-1).fit(X, classes)
+    assert clf.booster_.params["objective"] == "multiclass"
+    assert int(clf.booster_.params["num_class"]) == 3
