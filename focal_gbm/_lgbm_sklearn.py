@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import inspect
+import json
+from pathlib import Path
 
 import lightgbm as lgb
+import numpy as np
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
@@ -16,12 +19,14 @@ from ._sklearn import (
     make_init,
     with_focal_attributes,
 )
-from .multilabel import FocalOneVsRestClassifier
+from .multilabel import FocalOneVsRestClassifier, _ConstantLabel
 
 # A line of its own in the model text, before LightGBM's trailing
 # "pandas_categorical:" line (which LightGBM's Python package reads from the
 # end of the file); LightGBM's own parser stops before both.
 _META_PREFIX = "focal_gbm:"
+# The estimator's metadata in a multi-label model's folder (save_model).
+_MULTILABEL_MANIFEST = "focal_gbm.json"
 
 
 def _has_eval_xy(wrapper_class) -> bool:
@@ -180,18 +185,35 @@ class FocalLGBMClassifier(FocalClassifierBase):
         """Write the model in LightGBM's text format.
 
         The file loads in any LightGBM (``lightgbm.Booster(model_file=...)``
-        predicts the same probabilities, starting margin included) and also
-        holds one line of focal_gbm metadata (classes, focal parameters) that
-        :meth:`load_model` reads back.
+        predicts the same margins and focal probabilities, starting margin
+        included) and also holds one line of focal_gbm metadata (classes,
+        focal parameters) that :meth:`load_model` reads back.
+
+        A multi-label model holds one booster per label: ``filename`` is then
+        a folder (created if needed) with one such file per label,
+        ``label_<j>.txt``, and ``focal_gbm.json`` (the estimator's metadata
+        and which labels were constant in training).
         """
+        check_is_fitted(self, "objective_")
         if self.multilabel_:
-            raise ValueError(
-                "save_model writes one LightGBM booster, and a multi-label model holds one "
-                "per label (one_vs_rest_.estimators_): save those, or pickle the estimator"
-            )
+            self._save_multilabel(Path(filename))
+            return self
         with open(filename, "w") as f:
             f.write(self._model_text())
         return self
+
+    def _save_multilabel(self, folder: Path):
+        folder.mkdir(parents=True, exist_ok=True)
+        labels = []
+        for j, estimator in enumerate(self.one_vs_rest_.estimators_):
+            if isinstance(estimator, FocalLGBMClassifier):
+                estimator.save_model(folder / f"label_{j}.txt")
+                labels.append({"file": f"label_{j}.txt"})
+            else:  # constant in the training data
+                labels.append({"constant": int(estimator.value),
+                               "class_weight": estimator.class_weight_.tolist()})
+        manifest = {"estimator": json.loads(self._metadata()), "labels": labels}
+        (folder / _MULTILABEL_MANIFEST).write_text(json.dumps(manifest, indent=1))
 
     def _model_text(self) -> str:
         """LightGBM's model text with a line of focal_gbm metadata."""
@@ -201,9 +223,43 @@ class FocalLGBMClassifier(FocalClassifierBase):
         return text[:marker] + meta_line + text[marker:] if marker >= 0 else text + meta_line
 
     def load_model(self, filename):
-        """Load a file written by :meth:`save_model`; returns self."""
+        """Load a file (or a multi-label model's folder) written by :meth:`save_model`.
+
+        Returns self, predicting exactly as the estimator that was saved.
+        """
+        if Path(filename).is_dir():
+            return self._load_multilabel(Path(filename))
         with open(filename) as f:
             return self._load_model_text(text=f.read(), source=filename)
+
+    def _load_multilabel(self, folder: Path):
+        manifest_path = folder / _MULTILABEL_MANIFEST
+        if not manifest_path.exists():
+            raise ValueError(f"{folder} is not a multi-label model folder written by "
+                             f"FocalLGBMClassifier.save_model (no {_MULTILABEL_MANIFEST})")
+        manifest = json.loads(manifest_path.read_text())
+        self._restore_metadata(json.dumps(manifest["estimator"]))
+        estimators = []
+        for label in manifest["labels"]:
+            if "file" in label:
+                estimators.append(type(self)().load_model(folder / label["file"]))
+            else:
+                estimators.append(_ConstantLabel.restore(label["constant"],
+                                                         label["class_weight"]))
+        ovr = FocalOneVsRestClassifier(type(self)(**self.get_params()),
+                                       focal_gamma=self.focal_gamma,
+                                       focal_alpha=self.focal_alpha,
+                                       focal_gamma_neg=self.focal_gamma_neg,
+                                       focal_clip=self.focal_clip)
+        ovr.estimators_ = estimators
+        ovr.classes_ = np.arange(len(estimators))
+        ovr.class_weight_ = np.vstack([e.class_weight_ for e in estimators])
+        ovr.n_features_in_ = self.n_features_in_
+        if hasattr(self, "feature_names_in_"):
+            ovr.feature_names_in_ = self.feature_names_in_
+        self.one_vs_rest_ = ovr
+        self.booster_ = None
+        return self
 
     def _load_model_text(self, text: str, source: str):
         meta = next((line[len(_META_PREFIX):] for line in text.splitlines()

@@ -40,6 +40,14 @@ class _ConstantLabel:
         alpha_pos, alpha_neg = objective.fitted_class_weights()
         self.class_weight_ = np.array([alpha_neg, alpha_pos], dtype=np.float64)
 
+    @classmethod
+    def restore(cls, value: int, class_weight):
+        """The stand-in as saved: its value and its class weights."""
+        label = cls.__new__(cls)
+        label.value = value
+        label.class_weight_ = np.asarray(class_weight, dtype=np.float64)
+        return label
+
     def decision_function(self, X):
         sign = 1.0 if self.value == 1 else -1.0
         return np.full(X.shape[0], sign * INIT_MARGIN_BOUND)

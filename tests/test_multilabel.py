@@ -10,6 +10,7 @@ from sklearn.utils import estimator_checks
 
 xgb = pytest.importorskip("xgboost")
 lgb = pytest.importorskip("lightgbm")
+pd = pytest.importorskip("pandas")
 
 from focal_gbm import (  # noqa: E402
     FocalLGBMClassifier,
@@ -171,3 +172,26 @@ def test_digits_multilabel_focal_vs_cross_entropy():
 def test_report_validates_shapes():
     with pytest.raises(ValueError, match="must both have shape"):
         multilabel_report(np.zeros((3, 2)), np.zeros((3, 3)))
+
+
+def test_lightgbm_multilabel_model_saves_to_a_folder_and_loads_exactly(rng, tmp_path):
+    """One LightGBM file per label (each loadable by plain LightGBM) + the estimator's metadata."""
+    X, Y = _data(rng)
+    Y = np.column_stack([Y, np.zeros(len(Y), dtype=int)])  # a constant label too
+    frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+    with pytest.warns(UserWarning, match="Label not 3"):
+        clf = FocalLGBMClassifier(n_estimators=10, verbose=-1, focal_alpha="balanced",
+                                  focal_gamma=[1.0, 2.0, 3.0, 2.0],
+                                  focal_probability="posterior").fit(frame, Y)
+    folder = tmp_path / "model"
+    clf.save_model(folder)
+    loaded = FocalLGBMClassifier().load_model(folder)
+    np.testing.assert_array_equal(loaded.predict_proba(frame), clf.predict_proba(frame))
+    np.testing.assert_array_equal(loaded.predict(frame), clf.predict(frame))
+    np.testing.assert_array_equal(loaded.class_weight_, clf.class_weight_)
+    np.testing.assert_array_equal(loaded.feature_names_in_, clf.feature_names_in_)
+    plain = lgb.Booster(model_file=folder / "label_1.txt")
+    np.testing.assert_allclose(plain.predict(X, raw_score=True),
+                               clf.decision_function(frame)[:, 1], rtol=1e-12)
+    with pytest.raises(ValueError, match="focal_gbm.json"):
+        FocalLGBMClassifier().load_model(tmp_path)
