@@ -6,6 +6,7 @@ works without it.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -29,6 +30,34 @@ def base_score(margin):
     proba = 1.0 / (1.0 + np.exp(-np.clip(np.asarray(margin, dtype=np.float64),
                                          -_MAX_BASE_MARGIN, _MAX_BASE_MARGIN)))
     return float(proba) if np.ndim(proba) == 0 else proba.tolist()
+
+
+@functools.lru_cache(maxsize=None)
+def vector_intercept_supported() -> bool:
+    """Whether this XGBoost keeps one starting margin per output in the model.
+
+    XGBoost 3.1 made ``base_score`` a vector: for ``multi:softprob`` one
+    margin per class, for ``binary:logistic`` with 2-D labels one
+    probability per label. Probed once per process with a booster of 0
+    rounds (older versions refuse a vector or ignore it), so that the
+    estimators store the starting margins in the model wherever the
+    installed XGBoost can.
+    """
+    import xgboost
+
+    try:
+        data = xgboost.DMatrix(np.zeros((1, 1)), label=np.zeros(1))
+        booster = xgboost.train({"objective": "multi:softprob", "num_class": 3,
+                                 "base_score": [0.5, 0.25, -0.5]}, data, 0)
+        margin = booster.predict(data, output_margin=True)
+        labels = xgboost.DMatrix(np.zeros((1, 1)), label=np.zeros((1, 2)))
+        booster = xgboost.train({"objective": "binary:logistic",
+                                 "base_score": [0.25, 0.75]}, labels, 0)
+        per_label = booster.predict(labels, output_margin=True)
+    except Exception:  # noqa: BLE001 - any refusal means "not supported"
+        return False
+    return bool(np.allclose(margin, [[0.5, 0.25, -0.5]])
+                and np.allclose(per_label, [[np.log(1 / 3), np.log(3)]], atol=1e-6))
 
 
 def xgboost_train(

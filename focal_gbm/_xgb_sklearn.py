@@ -12,10 +12,12 @@ from ._sklearn import (
     make_init,
     with_focal_attributes,
 )
-from ._xgb import base_score
+from ._xgb import base_score, vector_intercept_supported
 from .multilabel import warn_constant_labels
 
 _ATTR = "focal_gbm"
+# "1" when the starting margins are the model's base_score (vector intercept).
+_INTERCEPT_ATTR = "focal_gbm_intercept"
 
 _DOC = FOCAL_PARAMS_DOC + """**params
     Every parameter of ``xgboost.XGBClassifier`` except ``objective`` (the focal
@@ -75,15 +77,21 @@ class FocalXGBClassifier(FocalClassifierBase):
             # its starting margin is at the bound), but said, as LightGBM's
             # one-vs-rest and scikit-learn's OneVsRestClassifier say it.
             warn_constant_labels(y)
-        if self._single_margin:
-            # base_score is stored in the model; XGBoost adds it to every margin.
+        self._intercept_in_model = self._single_margin or vector_intercept_supported()
+        if self._intercept_in_model:
+            # base_score is stored in the model; XGBoost adds it to every margin:
+            # a probability per output for binary:logistic, a margin per class
+            # for multi:softprob (a vector from XGBoost 3.1 on).
             if params.get("base_score") is None:
-                params["base_score"] = base_score(float(self.init_score_))
+                params["base_score"] = (
+                    base_score(float(self.init_score_)) if self._single_margin
+                    else base_score(self.init_score_) if self.multilabel_
+                    else self.init_score_.tolist())
             self._margin_offset = 0.0
         else:
-            # XGBoost < 3.1 has no vector intercept (and 3.x's multi-class one
-            # is not a margin): pass the start as base_margin and add it back
-            # to predictions (and keep it in model files).
+            # An XGBoost without a vector intercept: pass the start as
+            # base_margin and add it back to predictions (and keep it in model
+            # files, where plain XGBoost cannot see it).
             self._margin_offset = self.init_score_
             fit_params["base_margin"] = self._repeat_margin(self.init_score_, y)
             fit_params["base_margin_eval_set"] = [
@@ -103,7 +111,8 @@ class FocalXGBClassifier(FocalClassifierBase):
             **fit_params,
         )
         self.booster_ = self._booster_model.get_booster()
-        self.booster_.set_attr(**{_ATTR: self._metadata()})
+        self.booster_.set_attr(**{_ATTR: self._metadata(),
+                                  _INTERCEPT_ATTR: "1" if self._intercept_in_model else None})
         if evals:
             self.evals_result_ = self._booster_model.evals_result()
         if hasattr(self._booster_model, "best_iteration"):  # set by early stopping
@@ -172,7 +181,10 @@ class FocalXGBClassifier(FocalClassifierBase):
         self._restore_metadata(meta)
         self._booster_model = model
         self.booster_ = model.get_booster()
-        self._margin_offset = 0.0 if self._single_margin else self.init_score_
+        # Files written before the vector intercept keep the start outside.
+        self._intercept_in_model = (self._single_margin
+                                    or self.booster_.attr(_INTERCEPT_ATTR) == "1")
+        self._margin_offset = 0.0 if self._intercept_in_model else self.init_score_
         return self
 
 

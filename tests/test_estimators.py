@@ -248,3 +248,47 @@ def test_real_dataset(make):
     proba = clf.predict_proba(X_test)[:, 1]
     assert roc_auc_score(y_test, proba) > 0.85
     assert ((proba > 0) & (proba < 1)).all()
+
+
+@pytest.mark.parametrize("target", ["3 classes", "multi-label"])
+def test_xgboost_model_file_holds_every_starting_margin(target, tmp_path):
+    """XGBoost >= 3.1 keeps one intercept per output: plain XGBoost predicts the same.
+
+    Tolerance 1e-6: the multi-label start is stored as a float32 probability
+    (logit(sigmoid(z0)) rounds in the last bits), the multi-class one as a
+    float32 margin.
+    """
+    from focal_gbm._xgb import vector_intercept_supported
+
+    if not vector_intercept_supported():
+        pytest.skip(f"XGBoost {xgb.__version__} has no vector intercept")
+    X, y = _multiclass()
+    Y = y if target == "3 classes" else np.column_stack([y == 0, y == 2]).astype(int)
+    clf = FocalXGBClassifier(n_estimators=10, focal_probability="focal").fit(X, Y)
+    path = tmp_path / "model.json"
+    clf.save_model(path)
+    plain = xgb.Booster(model_file=path)
+    margin = plain.predict(xgb.DMatrix(X), output_margin=True)
+    np.testing.assert_allclose(margin, clf.decision_function(X), rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(plain.predict(xgb.DMatrix(X)), clf.predict_proba(X), atol=1e-6)
+    # ... and the posterior from the plain booster's margins is the estimator's.
+    np.testing.assert_allclose(clf.objective_.posterior(margin),
+                               clf.set_params(focal_probability="posterior").predict_proba(X),
+                               atol=1e-6)
+
+
+def test_xgboost_without_vector_intercept_keeps_the_start_outside_the_model(tmp_path,
+                                                                             monkeypatch):
+    """The fallback (XGBoost < 3.1): base_margin in training, added back at predict."""
+    import focal_gbm._xgb_sklearn as xgb_sklearn
+
+    monkeypatch.setattr(xgb_sklearn, "vector_intercept_supported", lambda: False)
+    X, y = _multiclass()
+    clf = FocalXGBClassifier(n_estimators=10).fit(X, y)
+    assert clf.booster_.attr("focal_gbm_intercept") is None
+    clf.save_model(tmp_path / "model.json")
+    loaded = FocalXGBClassifier().load_model(tmp_path / "model.json")
+    np.testing.assert_array_equal(loaded.predict_proba(X), clf.predict_proba(X))
+    margin = xgb.Booster(model_file=tmp_path / "model.json").predict(
+        xgb.DMatrix(X), output_margin=True)
+    np.testing.assert_allclose(margin + clf.init_score_, clf.decision_function(X), rtol=1e-6)
