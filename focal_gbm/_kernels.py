@@ -549,10 +549,7 @@ def binary_grad_hess_booster(start, stop, y, z, gamma_pos, gamma_neg, clip, a_po
     general formulas out of this kernel halves what a first use compiles
     (soft labels are rare in boosting).
     """
-    gp, gn = gamma_pos, gamma_neg
-    if clip > 0.0:
-        return _clipped_column(start, stop, y, z, gp, gn, clip, a_pos, a_neg, weight, policy,
-                               grad, hess)
+    gp, gn, m = gamma_pos, gamma_neg, clip
     small_gamma = _is_small_gamma(gp) and _is_small_gamma(gn)
     for lo in range(start, stop, _BLOCK):
         hi = min(lo + _BLOCK, stop)
@@ -562,7 +559,14 @@ def binary_grad_hess_booster(start, stop, y, z, gamma_pos, gamma_neg, clip, a_po
         if soft:
             return False
         w = weight[lo:hi] if weight.size else weight
-        if small_gamma:
+        # One of four loops, chosen per block (docs/math.md §9 for the clipped ones).
+        if m > 0.0 and small_gamma:
+            _hard_block_clipped_small_gamma(y[lo:hi], z[lo:hi], gp, gn, m, a_pos, a_neg, w,
+                                            policy, grad[lo:hi], hess[lo:hi])
+        elif m > 0.0:
+            _hard_block_clipped_any_gamma(y[lo:hi], z[lo:hi], gp, gn, m, a_pos, a_neg, w,
+                                          policy, grad[lo:hi], hess[lo:hi])
+        elif small_gamma:
             _hard_block_small_gamma(y[lo:hi], z[lo:hi], gp, gn, a_pos, a_neg, w, policy,
                                     grad[lo:hi], hess[lo:hi])
         else:
@@ -649,27 +653,6 @@ def _hard_block_clipped_any_gamma(y, z, gp, gn, m, a_pos, a_neg, weight, policy,
         w = weight[i] if weight.size else 1.0
         grad[i] = w * gr
         hess[i] = w * h
-
-
-@jit(nogil=True)
-def _clipped_column(start, stop, y, z, gp, gn, m, a_pos, a_neg, weight, policy, grad, hess):
-    """The boosters' call with a probability margin m > 0: SIMD blocks of hard labels."""
-    small = _is_small_gamma(gp) and _is_small_gamma(gn)
-    for lo in range(start, stop, _BLOCK):
-        hi = min(lo + _BLOCK, stop)
-        soft = 0
-        for i in range(lo, hi):
-            soft += (y[i] != 0.0) & (y[i] != 1.0)
-        if soft:
-            return False
-        w = weight[lo:hi] if weight.size else weight
-        if small:
-            _hard_block_clipped_small_gamma(y[lo:hi], z[lo:hi], gp, gn, m, a_pos, a_neg, w,
-                                            policy, grad[lo:hi], hess[lo:hi])
-        else:
-            _hard_block_clipped_any_gamma(y[lo:hi], z[lo:hi], gp, gn, m, a_pos, a_neg, w,
-                                          policy, grad[lo:hi], hess[lo:hi])
-    return True
 
 
 # --------------------------------------------------------------- softmax
