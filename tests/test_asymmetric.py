@@ -16,8 +16,8 @@ from scipy.special import expit, logit
 
 from focal_gbm import FocalLoss, _loss
 
-GAMMAS_POS = (0.0, 1.0, 2.0)
-GAMMAS_NEG = (0.0, 0.5, 1.0, 2.0, 4.0)
+GAMMAS_POS = (0.0, 0.5, 1.0, 2.0, 3.5)
+GAMMAS_NEG = (0.0, 0.5, 1.0, 2.0, 3.5, 5.0)
 CLIPS = (0.0, 0.05, 0.2)
 LABELS = (0.0, 1.0, 0.3)
 # Margins on both sides of every kink (logit(0.05) = -2.94, logit(0.2) = -1.39).
@@ -34,12 +34,14 @@ def _relative_error(ours, exact):
     return np.where(both_zero, 0.0, error)
 
 
+@pytest.mark.parametrize("alpha", [None, 0.1, 0.25, 0.9])
 @pytest.mark.parametrize("gamma_pos,gamma_neg,clip",
                          list(itertools.product(GAMMAS_POS, GAMMAS_NEG, CLIPS)))
-def test_loss_grad_hess_match_60_digit_finite_differences(gamma_pos, gamma_neg, clip):
+def test_loss_grad_hess_match_60_digit_finite_differences(gamma_pos, gamma_neg, clip, alpha):
+    alpha_pos, alpha_neg = (1.0, 1.0) if alpha is None else (alpha, 1.0 - alpha)
     params = {"gamma": gamma_pos, "gamma_neg": gamma_neg, "clip": clip,
-              "alpha_pos": 0.25, "alpha_neg": 0.75}
-    args = (gamma_pos, gamma_neg, clip, 0.25, 0.75)
+              "alpha_pos": alpha_pos, "alpha_neg": alpha_neg}
+    args = (gamma_pos, gamma_neg, clip, alpha_pos, alpha_neg)
     for y in LABELS:
         labels = np.full(MARGINS.size, y)
         loss = _loss.binary_focal_loss(labels, MARGINS, **params)
