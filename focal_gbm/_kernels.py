@@ -221,6 +221,8 @@ def _log1p_unit(e):
 
 _MANTISSA = np.int64((1 << 52) - 1)
 _ONE_BITS = np.int64(1023 << 52)
+_TWO_52 = 2.0**52
+_TWO_52_BITS = np.int64(0x4330000000000000)  # the bits of 2^52
 _SQRT2 = math.sqrt(2.0)
 _LN2 = math.log(2.0)
 
@@ -234,12 +236,15 @@ def _log_reduced(x):
     Exponent bits only: no branch, no libm call.
     """
     bits = _float64_bits(x)
-    k = ((bits >> 52) & np.int64(0x7FF)) - np.int64(1023)
+    # The exponent field as a float without an int64 -> float64 conversion
+    # (AVX2 has none, it would keep the loop scalar): 2^52 + e has e in its
+    # low mantissa bits.
+    k = _bits_to_float64(_TWO_52_BITS | ((bits >> 52) & np.int64(0x7FF))) - (_TWO_52 + 1023.0)
     f = _bits_to_float64((bits & _MANTISSA) | _ONE_BITS)
     big = f > _SQRT2
     f = f * 0.5 if big else f
-    k = k + 1 if big else k
-    return np.float64(k), f - 1.0
+    k = k + 1.0 if big else k
+    return k, f - 1.0
 
 
 @jit(inline="always")
