@@ -275,6 +275,16 @@ def _clip_terms(p, q, m):
 
 
 @jit(inline="always")
+def _adjusted(hess, floor, policy):
+    """The exact second derivative as the "abs" / "clip" policies return it (§3)."""
+    if policy == ABS:
+        return abs(hess)
+    if policy == CLIP:
+        return max(hess, floor)
+    return hess
+
+
+@jit(inline="always")
 def _clipped_derivatives(p, q, d1, d2, ug, a, policy):
     """Gradient and policy-adjusted Hessian of the clipped part from phi', phi'' (§9)."""
     pq = p * q
@@ -284,11 +294,7 @@ def _clipped_derivatives(p, q, d1, d2, ug, a, policy):
     elif policy == FISHER:
         hess = a * pq
     else:
-        hess = a * (pq * pq * d2 + pq * (q - p) * d1)
-        if policy == ABS:
-            hess = abs(hess)
-        elif policy == CLIP:
-            hess = max(hess, HESSIAN_FLOOR * a)
+        hess = _adjusted(a * (pq * pq * d2 + pq * (q - p) * d1), HESSIAN_FLOOR * a, policy)
     return grad, hess
 
 
@@ -337,11 +343,8 @@ def _binary_grad_hess(y, z, gp, gn, m, a_pos, a_neg, policy):
         inner = policy if policy == SURROGATE or policy == FISHER else EXACT
         gr, h = _hard_grad_hess(np.float64(z), gp, a_pos, inner)
         _, gr_neg, h_neg = _clipped_negative(z, gn, m, a_neg, inner)
-        hess = y * h + (1.0 - y) * h_neg
-        if policy == ABS:
-            hess = abs(hess)
-        elif policy == CLIP:
-            hess = max(hess, HESSIAN_FLOOR * (y * a_pos + (1.0 - y) * a_neg))
+        hess = _adjusted(y * h + (1.0 - y) * h_neg,
+                         HESSIAN_FLOOR * (y * a_pos + (1.0 - y) * a_neg), policy)
         return y * gr + (1.0 - y) * gr_neg, hess
     p, q, s1, s0 = _sigmoid_terms(z)
     # Hard labels (the common case) skip the other class's pow entirely.
@@ -362,10 +365,7 @@ def _binary_grad_hess(y, z, gp, gn, m, a_pos, a_neg, policy):
             hess += w_pos * (q * ((2.0 * gp + 1.0) * p - gp * ps1) + gp * gp * p * ps1)
         if w_neg != 0.0:
             hess += w_neg * (p * ((2.0 * gn + 1.0) * q - gn * qs0) + gn * gn * q * qs0)
-        if policy == ABS:
-            hess = abs(hess)
-        elif policy == CLIP:
-            hess = max(hess, HESSIAN_FLOOR * (y * a_pos + (1.0 - y) * a_neg))
+        hess = _adjusted(hess, HESSIAN_FLOOR * (y * a_pos + (1.0 - y) * a_neg), policy)
     return grad, hess
 
 
@@ -391,11 +391,8 @@ def _hard_derivatives(P, Q, S, Qg, g, a, policy):
     elif policy == FISHER:
         hess = a * (P * Q)
     else:
-        hess = a * Qg * (Q * ((2.0 * g + 1.0) * P - g * PS) + g * g * P * PS)
-        if policy == ABS:
-            hess = abs(hess)
-        elif policy == CLIP:
-            hess = max(hess, HESSIAN_FLOOR * a)
+        hess = _adjusted(a * Qg * (Q * ((2.0 * g + 1.0) * P - g * PS) + g * g * P * PS),
+                         HESSIAN_FLOOR * a, policy)
     return grad, hess
 
 
