@@ -290,11 +290,12 @@ def reliability_figure(out_of_fold, path: Path):
             ax.set_yscale("log")
             ax.set_xlim(1e-4, 1)
             ax.set_ylim(1e-4, 1)
-            ax.set_xlabel("mean predicted probability (10 quantile bins; bins without "
-                          "positives left out)")
+            ax.set_xlabel("mean predicted probability (10 quantile bins)")
             ax.set_ylabel("observed positive rate")
             ax.set_title(f"{name}, XGBoost, {method}")
             ax.legend(loc="lower right", fontsize=8)
+    fig.suptitle("Reliability: observed positive rate per bin (bins without positives "
+                 "left out: a log scale has no 0)")
     fig.tight_layout()
     fig.savefig(path, dpi=80)
     plt.close(fig)
