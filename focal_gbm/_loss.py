@@ -456,8 +456,8 @@ def binary_focal_posterior_margin(margin, *, gamma, alpha_pos, alpha_neg, gamma_
 
 def _clipped_posterior_logit(z, gamma, gamma_neg, clip):
     """``log phi_neg'(p) - log |phi_pos'(p)|`` with a probability margin (§9)."""
-    p = expit_stable(z)
-    q = expit_stable(-z)
+    p = _expit(z)
+    q = _expit(-z)
     s1 = np.logaddexp(0.0, -z)
     s0 = np.logaddexp(0.0, z)
     u = np.where(p < 0.5, p - clip, (1.0 - clip) - q)
@@ -471,7 +471,7 @@ def _clipped_posterior_logit(z, gamma, gamma_neg, clip):
     return log_neg_slope - log_pos_slope
 
 
-def expit_stable(z):
+def _expit(z):
     """``1 / (1 + exp(-z))`` without overflow warnings."""
     with np.errstate(over="ignore"):
         return 1.0 / (1.0 + np.exp(-z))

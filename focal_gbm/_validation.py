@@ -11,13 +11,23 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 
-def check_gamma(gamma, *, name: str = "gamma") -> float | NDArray[np.float64]:
-    """A focusing parameter: a finite number >= 0, or a 1-D array of them."""
-    if isinstance(gamma, (str, bytes)) or gamma is None:
-        raise ValueError(f"{name} must be a number >= 0 or an array of them, got {gamma!r}")
-    arr = np.asarray(gamma, dtype=np.float64)
+def _numbers(value, *, name: str, accepted: str) -> NDArray[np.float64]:
+    """``value`` as a float array of at most one dimension, or a ValueError naming it."""
+    problem = f"{name} must be {accepted} or an array of them, got {value!r}"
+    if isinstance(value, (str, bytes)) or value is None:
+        raise ValueError(problem)
+    try:
+        arr = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(problem) from None
     if arr.ndim > 1:
         raise ValueError(f"{name} must be a scalar or a 1-D array, got shape {arr.shape}")
+    return arr
+
+
+def check_gamma(gamma, *, name: str = "gamma") -> float | NDArray[np.float64]:
+    """A focusing parameter: a finite number >= 0, or a 1-D array of them."""
+    arr = _numbers(gamma, name=name, accepted="a number >= 0")
     if not np.all(np.isfinite(arr)) or np.any(arr < 0):
         raise ValueError(f"{name} must be finite and >= 0 (accepted range [0, inf)), got {gamma!r}")
     return float(arr) if arr.ndim == 0 else arr
@@ -25,11 +35,7 @@ def check_gamma(gamma, *, name: str = "gamma") -> float | NDArray[np.float64]:
 
 def check_clip(clip, *, name: str = "clip") -> float | NDArray[np.float64]:
     """A probability margin: a number in [0, 1), or a 1-D array of them."""
-    if isinstance(clip, (str, bytes)) or clip is None:
-        raise ValueError(f"{name} must be a number in [0, 1) or an array of them, got {clip!r}")
-    arr = np.asarray(clip, dtype=np.float64)
-    if arr.ndim > 1:
-        raise ValueError(f"{name} must be a scalar or a 1-D array, got shape {arr.shape}")
+    arr = _numbers(clip, name=name, accepted="a number in [0, 1)")
     if not np.all(np.isfinite(arr)) or np.any(arr < 0) or np.any(arr >= 1):
         raise ValueError(f"{name} must lie in [0, 1) (accepted range [0, 1)), got {clip!r}")
     return float(arr) if arr.ndim == 0 else arr

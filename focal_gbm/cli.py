@@ -407,6 +407,11 @@ def mark_best(results: list[dict], metric: str = "average_precision", level: flo
         row["tied_with_best"] = i != best and row["p_value_vs_best"] >= level
 
 
+def _mark(row: dict) -> str:
+    """``*`` for the best candidate, ``=`` for those not distinguishable from it."""
+    return "*" if row["best"] else "=" if row["tied_with_best"] else " "
+
+
 def _mean_std(row: dict, metric: str) -> str:
     return f"{row[metric]:.4f} +- {row[f'{metric}_std']:.4f}"
 
@@ -417,7 +422,7 @@ def format_table(results: list[dict]) -> str:
               f"{'trees':>5s} {'fit s':>6s}")
     lines = [header, "  " + "-" * (len(header) - 2)]
     for row in results:
-        mark = "*" if row["best"] else "=" if row["tied_with_best"] else " "
+        mark = _mark(row)
         lines.append(
             f"{mark} {row['name']:34s} {cell(row, 'average_precision'):>17s} "
             f"{cell(row, 'roc_auc'):>17s} {cell(row, 'balanced_accuracy'):>17s} "
@@ -447,7 +452,7 @@ def format_multilabel_table(results: list[dict]) -> str:
               f"{'macro F1':>9s} {'micro F1':>9s} {'fit s':>6s}")
     lines = [header, "  " + "-" * (len(header) - 2)]
     for row in results:
-        mark = "*" if row["best"] else "=" if row["tied_with_best"] else " "
+        mark = _mark(row)
         lines.append(
             f"{mark} {row['name']:30s} {cell(row, 'macro_average_precision'):>17s} "
             f"{row['micro_average_precision']:9.4f} {row['macro_roc_auc']:9.4f} "
