@@ -17,6 +17,7 @@ from ._sklearn import (
     FocalClassifierBase,
     booster_defaults,
     make_init,
+    plain_fitted_attributes,
     with_focal_attributes,
 )
 from .multilabel import FocalOneVsRestClassifier, _ConstantLabel
@@ -41,7 +42,17 @@ _DOC = FOCAL_PARAMS_DOC + """**params
 """
 
 
-class FocalLGBMClassifier(FocalClassifierBase):
+# A subclass of LGBMClassifier so that the tools which recognise an
+# LGBMClassifier by isinstance (SHAP's TreeExplainer, lightgbm.plot_importance,
+# ...) take this one unchanged: what they read (booster_, n_classes_,
+# objective) means the same here. Everything else (parameters, validation,
+# fit, predict, model files) is FocalClassifierBase's, training through an
+# inner LGBMClassifier; scikit-learn's check suite runs on the result
+# (tests/test_sklearn_checks.py).
+@plain_fitted_attributes("classes_", "n_classes_", "n_features_in_", "feature_names_in_",
+                         "objective_", "booster_", "evals_result_", "best_iteration_",
+                         "best_score_")
+class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
     """LightGBM classifier trained with focal loss, a drop-in for ``LGBMClassifier``.
 
     Binary problems use :class:`~focal_gbm.FocalLoss`, more classes
@@ -76,6 +87,11 @@ class FocalLGBMClassifier(FocalClassifierBase):
     """
 
     __init__ = make_init(booster_defaults(lgb.LGBMClassifier, exclude=("objective",)), _DOC)
+
+    # LGBMClassifier's objective parameter, as tools read it (SHAP: None is
+    # LightGBM's default log loss, whose margins are log-odds as ours are).
+    # Not a parameter here: the focal loss is the objective.
+    objective = None
 
     # What the Dask estimator swaps: the wrapper that trains and how its
     # booster is read back.

@@ -101,6 +101,50 @@ FOCAL_ATTRIBUTES_DOC = """    classes_ : ndarray of shape (n_classes,)
 """
 
 
+class _FittedAttribute:
+    """A plain instance attribute in place of a parent estimator's read-only property.
+
+    ``LGBMClassifier`` (``classes_``, ``booster_``, ...) and ``XGBClassifier``
+    (``n_features_in_``, ...) expose their fitted state as properties over
+    private fields that only their own ``fit`` sets; the focal estimators set
+    theirs in their own ``fit``, as ordinary attributes (absent until then).
+    """
+
+    def __set_name__(self, owner, name):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        try:
+            return instance.__dict__[self.name]
+        except KeyError:
+            raise AttributeError(
+                f"{type(instance).__name__!r} object has no attribute {self.name!r}"
+            ) from None
+
+    def __set__(self, instance, value):
+        instance.__dict__[self.name] = value
+
+    def __delete__(self, instance):
+        if self.name not in instance.__dict__:
+            raise AttributeError(self.name)
+        del instance.__dict__[self.name]
+
+
+def plain_fitted_attributes(*names: str):
+    """Class decorator: make ``names`` ordinary instance attributes (see _FittedAttribute)."""
+
+    def decorate(cls):
+        for name in names:
+            attribute = _FittedAttribute()
+            attribute.__set_name__(cls, name)
+            setattr(cls, name, attribute)
+        return cls
+
+    return decorate
+
+
 def with_focal_attributes(cls):
     """Put the attributes every focal estimator has into ``cls``'s ``Attributes`` section."""
     if cls.__doc__ is not None:  # python -OO strips docstrings
@@ -183,15 +227,24 @@ def booster_defaults(wrapper_cls, exclude=()) -> dict:
 class FocalTagsMixin:
     """Tags of every focal estimator: NaN and sparse input, multi-label targets."""
 
+    # From scikit-learn's base tags, not from XGBClassifier's / LGBMClassifier's
+    # (parents of the estimators): theirs describe their own input handling
+    # (and list LightGBM's expected check failures), ours is FocalClassifierBase's.
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        from sklearn.utils import ClassifierTags
+
+        tags = BaseEstimator.__sklearn_tags__(self)
+        tags.estimator_type = "classifier"
+        tags.classifier_tags = ClassifierTags(multi_label=True)
+        tags.target_tags.required = True
         tags.input_tags.allow_nan = True
         tags.input_tags.sparse = True
-        tags.classifier_tags.multi_label = True
         return tags
 
-    def _more_tags(self):  # scikit-learn 1.5
-        return {"allow_nan": True, "multilabel": True}
+    def _more_tags(self):  # scikit-learn 1.5 merges every parent's, this one last
+        return {"allow_nan": True, "multilabel": True, "no_validation": False,
+                "X_types": ["2darray", "sparse"], "non_deterministic": False,
+                "_xfail_checks": {}}
 
 
 class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
@@ -208,8 +261,10 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
     }
 
     # ----------------------------------------------------------- parameters
+    # scikit-learn's own get_params / set_params, not the booster estimators'
+    # (a subclass's parents): theirs read state their __init__ sets.
     def get_params(self, deep=True):
-        params = super().get_params(deep=deep)
+        params = BaseEstimator.get_params(self, deep=deep)
         params.update(self._extra_params)
         return params
 
@@ -217,7 +272,10 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         valid = set(self._get_param_names())
         for key in [k for k in params if k not in valid]:
             self._extra_params[key] = params.pop(key)
-        return super().set_params(**params)
+        return BaseEstimator.set_params(self, **params)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return hasattr(self, "objective_")
 
     # How a starting margin is repeated for every row (Dask: partition-wise).
     _repeat_margin = staticmethod(margin_repeat)
@@ -230,6 +288,12 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         names = set(self._get_param_names()) - set(_FOCAL_DEFAULTS)
         params = {name: getattr(self, name) for name in sorted(names)}
         params.update(self._extra_params)
+        if "objective" in params:
+            raise ValueError(
+                f"objective must not be set: {type(self).__name__} trains with focal loss "
+                "(focal_gamma, focal_alpha, ...); use the booster's own estimator for "
+                "another objective"
+            )
         return params
 
     # ----------------------------------------------------------- validation

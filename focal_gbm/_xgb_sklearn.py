@@ -10,6 +10,7 @@ from ._sklearn import (
     FocalClassifierBase,
     booster_defaults,
     make_init,
+    plain_fitted_attributes,
     with_focal_attributes,
 )
 from ._xgb import base_score, vector_intercept_supported
@@ -26,7 +27,15 @@ _DOC = FOCAL_PARAMS_DOC + """**params
 """
 
 
-class FocalXGBClassifier(FocalClassifierBase):
+# A subclass of XGBClassifier so that the tools which recognise an
+# XGBClassifier by isinstance (SHAP's TreeExplainer, xgboost.plot_importance,
+# ...) take this one unchanged: what they read (get_booster(), the
+# DMatrix-related parameters) means the same here. Everything else
+# (parameters, validation, fit, predict, model files) is FocalClassifierBase's,
+# training through an inner XGBClassifier; scikit-learn's check suite runs on
+# the result (tests/test_sklearn_checks.py).
+@plain_fitted_attributes("classes_", "n_features_in_", "feature_names_in_")
+class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
     """XGBoost classifier trained with focal loss, a drop-in for ``XGBClassifier``.
 
     Binary problems use :class:`~focal_gbm.FocalLoss`, more classes
