@@ -16,8 +16,9 @@ from ._xgb_sklearn import _ATTR, FocalXGBClassifier
 _DOC = FOCAL_PARAMS_DOC + """client : distributed.Client, default=None
     The Dask client; ``None`` uses the default client.
 **params
-    Every parameter of ``xgboost.dask.DaskXGBClassifier`` except ``objective`` and
-    ``eval_metric``, with the same meaning and defaults.
+    Every parameter of ``xgboost.dask.DaskXGBClassifier`` except ``objective``, with
+    the same meaning and defaults (``eval_metric`` as for
+    :class:`~focal_gbm.FocalXGBClassifier`).
 """
 
 
@@ -58,7 +59,7 @@ class DaskFocalXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
     """
 
     __init__ = make_init(
-        {**booster_defaults(xgb.dask.DaskXGBClassifier, exclude=("objective", "eval_metric")),
+        {**booster_defaults(xgb.dask.DaskXGBClassifier, exclude=("objective",)),
          "client": None},
         _DOC,
     )

@@ -11,10 +11,11 @@ import numpy as np
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
-from ._lgbm import add_init_score
+from ._lgbm import ArrayMetric, add_init_score, metric_names
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
     FocalClassifierBase,
+    ProbabilityMetric,
     booster_defaults,
     make_init,
     plain_fitted_attributes,
@@ -37,8 +38,16 @@ def _has_eval_xy(wrapper_class) -> bool:
 _DOC = FOCAL_PARAMS_DOC + """**params
     Every parameter of ``lightgbm.LGBMClassifier`` except ``objective`` (the focal
     loss is the objective), with the same meaning and defaults, plus any other
-    LightGBM parameter (``verbose=-1``, ...) except ``metric``: LightGBM's built-in
-    metrics would read raw scores as probabilities.
+    LightGBM parameter (``verbose=-1``, ...). ``metric`` (and ``fit``'s
+    ``eval_metric``) as for ``LGBMClassifier``: the classification metrics
+    ``"auc"``, ``"average_precision"``, ``"binary_logloss"``, ``"binary_error"``,
+    ``"multi_logloss"``, ``"multi_error"`` (and LightGBM's aliases) are computed
+    on the sigmoid (softmax) of the margins, the focal probabilities (ranking
+    metrics equal those of ``predict_proba``), callables
+    ``f(y_true, y_pred[, weight])`` on ``predict_proba``'s probabilities;
+    they are reported before the focal metric (``focal_loss``), and early
+    stopping follows LightGBM's rule (every metric, or the first with
+    ``first_metric_only``).
 """
 
 
@@ -125,11 +134,8 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
             return
         params = self._booster_params()
         params["class_weight"] = None  # already in sample_weight
-        if "metric" in params:
-            raise ValueError(
-                "metric must not be set: FocalLGBMClassifier evaluates eval_set with the "
-                "focal metric (LightGBM's built-in metrics would read raw scores)"
-            )
+        eval_metric = self._eval_metric(params.pop("metric", None),
+                                        fit_params.pop("eval_metric", None))
         params["metric"] = "None"
         # With a callable objective LightGBM resets the objective after the
         # Dataset is built, which aborts ("num_features() > 0") when
@@ -150,7 +156,7 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
                                 if any(we is not None for _, _, we in evals) else None),
             eval_init_score=[self._repeat_margin(self.init_score_, ye)
                              for _, ye, _ in evals] or None,
-            eval_metric=self.objective_.sklearn_metric(lightgbm=True),
+            eval_metric=eval_metric,
             **fit_params,
         )
         self.booster_ = add_init_score(self._trained_booster(model), self.init_score_)
@@ -158,6 +164,24 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         self.evals_result_ = model.evals_result_
         self.best_iteration_ = model.best_iteration_
         self.best_score_ = model.best_score_
+
+    def _eval_metric(self, metric, eval_metric) -> list:
+        """The wrapper's ``eval_metric``: LightGBM's metrics, the user's callables, focal.
+
+        In LightGBM's order (the ``metric`` parameter, ``fit``'s named
+        metrics, then callables), the focal metric last. The named metrics
+        are computed here on the sigmoid (softmax) of the margins, where
+        LightGBM's own would read the margins of a callable objective as
+        probabilities; callables receive ``predict_proba``'s probabilities.
+        """
+        extra = [] if eval_metric is None else (
+            [eval_metric] if isinstance(eval_metric, str) or callable(eval_metric)
+            else list(eval_metric))
+        names = metric_names(metric) + metric_names([m for m in extra if isinstance(m, str)])
+        return [*(ArrayMetric(name) for name in dict.fromkeys(names)),
+                *(ProbabilityMetric(m, multilabel=False, posterior=self._posterior_objective,
+                                    lightgbm=True) for m in extra if callable(m)),
+                self.objective_.sklearn_metric(lightgbm=True)]
 
     # -------------------------------------------- LGBMClassifier's fitted API
     # Read from booster_, so they also hold after load_model.

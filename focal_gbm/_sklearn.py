@@ -549,6 +549,37 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         self._set_objective(objective)
 
 
+class ProbabilityMetric:
+    """A user's ``eval_metric`` callable, given ``predict_proba``'s probabilities.
+
+    With a callable objective both boosters hand metrics raw margins; the
+    parents' estimators hand them probabilities (of ``classes_[1]`` for two
+    classes). This restores that: the margins are mapped as ``predict_proba``
+    maps them. The call follows the booster's convention: XGBoost's
+    ``(y_true, y_score[, sample_weight=])`` and the value, LightGBM's
+    ``(y_true, y_pred[, weight[, group]])`` and its ``(name, value,
+    is_higher_better)``. A module-level class so that fitted estimators pickle.
+    """
+
+    def __init__(self, func, *, multilabel: bool, posterior, lightgbm: bool):
+        self.func, self.multilabel, self.posterior = func, multilabel, posterior
+        self.__name__ = getattr(func, "__name__", type(func).__name__)
+        self._n_args = len(inspect.signature(func).parameters) if lightgbm else None
+
+    def _proba(self, margin):
+        proba = proba_from_margin(np.asarray(margin, dtype=np.float64), self.multilabel,
+                                  self.posterior)
+        return proba[:, 1] if np.ndim(margin) == 1 else proba
+
+    def __call__(self, y_true, y_score, sample_weight=None):
+        proba = self._proba(y_score)
+        if self._n_args is not None:  # LightGBM: by the callable's arity, as LGBMClassifier
+            return self.func(y_true, proba, *(sample_weight, None)[:self._n_args - 2])
+        if sample_weight is None:
+            return self.func(y_true, proba)
+        return self.func(y_true, proba, sample_weight=sample_weight)
+
+
 def class_weight_table(objective, n_classes: int, multilabel: bool) -> NDArray:
     """The fitted class weights as ``class_weight_``: (n_classes,) or (n_labels, 2)."""
     if isinstance(objective, SoftmaxFocalLoss):

@@ -32,6 +32,28 @@ def base_score(margin):
     return float(proba) if np.ndim(proba) == 0 else proba.tolist()
 
 
+def builtin_metric_names(eval_metric) -> list[str]:
+    """The built-in metric names in an ``eval_metric`` (a name, or a list of names)."""
+    if eval_metric is None or callable(eval_metric):
+        return []
+    if isinstance(eval_metric, str):
+        return [eval_metric]
+    return [name for name in eval_metric if isinstance(name, str)]
+
+
+def early_stopping_on_last(metric_names: list[str], rounds: int, *, maximize=None):
+    """XGBoost's early stopping on the last of the user's metrics.
+
+    XGBoost evaluates a custom metric after the built-in ones and stops on
+    the last: with the focal metric reported after the user's built-in
+    metrics, this keeps XGBoost's rule for the metrics the user listed (as
+    an ``XGBClassifier`` with the same ``eval_metric`` would).
+    """
+    from xgboost.callback import EarlyStopping
+
+    return EarlyStopping(rounds=rounds, metric_name=metric_names[-1], maximize=maximize)
+
+
 @functools.lru_cache(maxsize=None)
 def vector_intercept_supported() -> bool:
     """Whether this XGBoost keeps one starting margin per output in the model.
@@ -76,8 +98,16 @@ def xgboost_train(
     probability of :meth:`FocalLoss.init_score` (stored in the model, so a
     saved and reloaded model predicts the same), and
     ``disable_default_eval_metric``; and passes ``objective.metric`` as
-    ``custom_metric`` so that ``evals`` and ``early_stopping_rounds`` follow
-    the focal loss.
+    ``custom_metric`` so that ``evals`` report the focal loss and
+    ``early_stopping_rounds`` follows it.
+
+    Built-in metrics in ``params["eval_metric"]`` (``"aucpr"``,
+    ``["logloss", "auc"]``, ...) are computed by XGBoost on the probabilities
+    ``Booster.predict`` returns (the sigmoid of the margin) and reported
+    before the focal metric; ``early_stopping_rounds`` then follows the last
+    of them, as ``xgboost.train`` would without the focal metric. A
+    ``custom_metric`` of your own replaces the focal metric (XGBoost takes
+    one); it receives margins, as every custom metric of a custom objective.
 
     Parameters
     ----------
@@ -128,5 +158,9 @@ def xgboost_train(
         # One probability per label column for 2-D labels (XGBoost >= 3.1).
         params["base_score"] = base_score(objective.init_score(y, w))
     params.setdefault("disable_default_eval_metric", 1)
+    names = builtin_metric_names(params.get("eval_metric"))
+    if names and "custom_metric" not in kwargs and kwargs.get("early_stopping_rounds"):
+        kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), early_stopping_on_last(
+            names, kwargs.pop("early_stopping_rounds"), maximize=kwargs.pop("maximize", None))]
     kwargs.setdefault("custom_metric", objective.metric)
     return xgboost.train(params, dtrain, num_boost_round, obj=objective, **kwargs)

@@ -8,22 +8,37 @@ from sklearn.utils.validation import check_is_fitted
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
     FocalClassifierBase,
+    ProbabilityMetric,
     booster_defaults,
     make_init,
     plain_fitted_attributes,
     with_focal_attributes,
 )
-from ._xgb import base_score, vector_intercept_supported
+from ._xgb import (
+    base_score,
+    builtin_metric_names,
+    early_stopping_on_last,
+    vector_intercept_supported,
+)
 from .multilabel import warn_constant_labels
 
 _ATTR = "focal_gbm"
 # "1" when the starting margins are the model's base_score (vector intercept).
 _INTERCEPT_ATTR = "focal_gbm_intercept"
 
-_DOC = FOCAL_PARAMS_DOC + """**params
-    Every parameter of ``xgboost.XGBClassifier`` except ``objective`` (the focal
-    loss is the objective) and ``eval_metric`` (the focal metric is the evaluation
-    metric), with the same meaning and defaults.
+_DOC = FOCAL_PARAMS_DOC + """eval_metric : str, list of str, callable or None, default=None
+    Metrics of ``eval_set`` next to the focal metric, as for ``XGBClassifier``.
+    Built-in names (``"aucpr"``, ``["logloss", "auc"]``) are computed by XGBoost
+    on the sigmoid (softmax) of the margins, the focal probabilities; ranking
+    metrics equal those of ``predict_proba``. They are reported first, the
+    focal metric (``focal_loss``) last, and ``early_stopping_rounds`` follows the
+    last of them, as it would for ``XGBClassifier``. A callable
+    ``f(y_true, y_score[, sample_weight])`` receives ``predict_proba``'s
+    probabilities and takes the focal metric's place (XGBoost takes one custom
+    metric); early stopping then follows it.
+**params
+    Every other parameter of ``xgboost.XGBClassifier`` except ``objective`` (the
+    focal loss is the objective), with the same meaning and defaults.
 """
 
 
@@ -69,18 +84,14 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
     """
 
     __init__ = make_init(
-        booster_defaults(xgb.XGBClassifier, exclude=("objective", "eval_metric")), _DOC
+        booster_defaults(xgb.XGBClassifier, exclude=("objective",)), _DOC
     )
 
     _wrapper_class = xgb.XGBClassifier  # the Dask estimator swaps it
 
     def _fit_booster(self, X, y, sample_weight, evals, fit_params):
         params = self._booster_params()
-        if params.pop("eval_metric", None) is not None:
-            raise ValueError(
-                "eval_metric must be None: FocalXGBClassifier evaluates eval_set with the "
-                "focal metric; score other metrics from predict_proba"
-            )
+        eval_metric, early_stopping = self._eval_metric(params)
         if self.multilabel_:
             # Trained like the others (balanced alpha weighs its one class 0.5,
             # its starting margin is at the bound), but said, as LightGBM's
@@ -107,10 +118,11 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
                 self._repeat_margin(self.init_score_, ye) for _, ye, _ in evals
             ] or None
         fit_params.setdefault("verbose", False)
+        if early_stopping is not None:
+            params["early_stopping_rounds"] = None
+            params["callbacks"] = [*(params.get("callbacks") or []), early_stopping]
         self._booster_model = self._new_wrapper(
-            params,
-            objective=self.objective_,
-            eval_metric=self.objective_.sklearn_metric(lightgbm=False),
+            params, objective=self.objective_, eval_metric=eval_metric,
             disable_default_eval_metric=True,
         )
         self._booster_model.fit(
@@ -126,6 +138,32 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
             self.evals_result_ = self._booster_model.evals_result()
         if hasattr(self._booster_model, "best_iteration"):  # set by early stopping
             self.best_iteration_ = self._booster_model.best_iteration
+
+    def _eval_metric(self, params):
+        """The wrapper's ``eval_metric`` and, if it needs one, an early-stopping callback.
+
+        The user's built-in metrics (computed by XGBoost on the sigmoid /
+        softmax of the margins), then one custom metric: the user's callable
+        (given ``predict_proba``'s probabilities; XGBoost takes one) or else
+        the focal metric. XGBoost stops on the last metric: with the focal
+        metric last, early stopping is moved to the last of the user's.
+        """
+        user_metric = params.pop("eval_metric", None)
+        names = builtin_metric_names(user_metric)
+        custom = [m for m in ([user_metric] if callable(user_metric) else user_metric or [])
+                  if callable(m)]
+        if len(custom) > 1:
+            raise ValueError("eval_metric holds more than one callable: XGBoost takes one "
+                             "custom metric")
+        if custom:
+            last = ProbabilityMetric(custom[0], multilabel=self.multilabel_,
+                                     posterior=self._posterior_objective, lightgbm=False)
+        else:
+            last = self.objective_.sklearn_metric(lightgbm=False)
+        rounds = params.get("early_stopping_rounds")
+        early_stopping = (early_stopping_on_last(names, rounds)
+                          if names and not custom and rounds else None)
+        return ([*names, last] if names else last), early_stopping
 
     # ---------------------------------------------- XGBClassifier's fitted API
     # The attributes and methods users call on a fitted XGBClassifier, with

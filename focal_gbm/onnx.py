@@ -99,9 +99,20 @@ def _plain_model(clf):
             "ONNX export of a multi-class FocalXGBClassifier needs XGBoost's "
             "vector intercept (XGBoost >= 3.1) to hold the starting margins; this model keeps "
             "them outside the booster")
-    plain = xgb.XGBClassifier()
+    plain = _LoadedXGBClassifier()
     plain.load_model(bytearray(clf.get_booster().save_raw("ubj")))
+    plain.classes_ = clf.classes_
     return plain
+
+
+class _LoadedXGBClassifier(xgb.XGBClassifier):
+    """An XGBClassifier from a focal model's file that keeps the estimator's labels.
+
+    XGBClassifier's classes are always ``arange(n_classes_)``; the converter
+    writes ``classes_`` into the graph as the labels it outputs.
+    """
+
+    classes_ = None  # a plain attribute in place of XGBClassifier's property
 
 
 class _AsPlainModel:

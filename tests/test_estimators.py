@@ -234,11 +234,10 @@ def test_bad_focal_parameters_are_named(make):
         make(focal_hessian="newton").fit(X, y)
 
 
-def test_builtin_metric_settings_are_refused(make):
+def test_another_objective_is_refused_by_name(make):
     X, y = _binary(n=100)
-    bad = {"eval_metric": "logloss"} if make.booster == "xgboost" else {"metric": "auc"}
-    with pytest.raises(ValueError, match="focal metric"):
-        make(**bad).fit(X, y)
+    with pytest.raises(ValueError, match="objective must not be set"):
+        make(objective="binary:logistic").fit(X, y)
 
 
 def test_real_dataset(make):
