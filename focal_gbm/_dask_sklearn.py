@@ -119,7 +119,8 @@ class DaskFocalMixin:
         sample_weight : dask Array or Series of shape (n_samples,), default=None
             Non-negative weights, partitioned like ``X``.
         eval_set : list of (X, y) pairs of Dask collections, default=None
-            Validation data, scored with the focal metric.
+            Validation data, scored with the focal metric (and any booster
+            metrics asked for).
         eval_sample_weight : list of dask Array or Series, default=None
         **fit_params
             Passed to the booster's Dask ``fit``.

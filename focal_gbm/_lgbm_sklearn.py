@@ -68,7 +68,10 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
     :class:`~focal_gbm.SoftmaxFocalLoss`. Training starts from the optimal
     constant margin, which is then added to the first trees so that
     ``booster_`` (and :meth:`save_model` files) predict probabilities that
-    include it; evaluation sets and early stopping use the focal metric.
+    include it; evaluation sets are scored with the focal metric and any
+    ``metric``. A subclass of ``LGBMClassifier``, so that the tools built for
+    it (SHAP, treelite via ``booster_``, ``lightgbm.plot_importance``, ONNX
+    after ``import focal_gbm.onnx``) take it.
 
     Attributes
     ----------

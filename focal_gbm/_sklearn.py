@@ -366,7 +366,9 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
             Non-negative weights, applied to the loss by the objective.
         eval_set : list of (X, y) pairs, default=None
             Validation data, scored with the focal metric (mean weighted
-            focal loss); early stopping follows it.
+            focal loss, ``focal_loss``) and the booster metrics asked for
+            (``eval_metric`` / ``metric``); early stopping follows the
+            booster's rule over them.
         eval_sample_weight : list of array-like, default=None
             Weights for each pair in ``eval_set``.
         **fit_params

@@ -55,9 +55,12 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
 
     Binary problems use :class:`~focal_gbm.FocalLoss`, more classes
     :class:`~focal_gbm.SoftmaxFocalLoss`. Training starts from the optimal
-    constant margin; evaluation sets and ``early_stopping_rounds`` use the
-    focal metric. ``predict_proba`` returns probabilities, ``predict`` the
-    original labels, ``decision_function`` margins.
+    constant margin; evaluation sets are scored with the focal metric and
+    any ``eval_metric``. ``predict_proba`` returns probabilities, ``predict``
+    the original labels, ``decision_function`` margins. A subclass of
+    ``XGBClassifier``, so that the tools built for it (SHAP, treelite via
+    ``get_booster()``, ``xgboost.plot_importance``, ONNX after ``import
+    focal_gbm.onnx``) take it.
 
     Attributes
     ----------
@@ -65,8 +68,9 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
     booster_ : xgboost.Booster
         The trained booster (also ``get_booster()``).
     evals_result_ : dict
-        The ``eval_set`` history, ``{"validation_0": {"focal_loss": [...]}}``
-        (also ``evals_result()``); absent without ``eval_set``.
+        The ``eval_set`` history, ``{"validation_0": {"aucpr": [...],
+        "focal_loss": [...]}}`` (``eval_metric``'s first; also
+        ``evals_result()``); absent without ``eval_set``.
     best_iteration, best_score : int, float
         Under early stopping, as ``XGBClassifier`` (read from the booster).
     feature_importances_ : ndarray of shape (n_features_in_,)
@@ -180,7 +184,7 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
 
     @property
     def best_score(self) -> float:
-        """Best ``eval_set`` focal metric under early stopping, as ``XGBClassifier.best_score``."""
+        """Best value of the metric early stopping followed, as ``XGBClassifier.best_score``."""
         return self.get_booster().best_score
 
     def evals_result(self) -> dict:

@@ -211,3 +211,21 @@ def test_plot_importance_draws_one_bar_per_used_feature(booster):
             if booster == "xgboost" else np.count_nonzero(clf.booster_.feature_importance()))
     assert len(ax.patches) == used > 0
     plt.close(ax.figure)
+
+
+# ------------------------------------------------------------ scikit-learn
+def test_threshold_tuning_and_permutation_importance(booster):
+    from sklearn.inspection import permutation_importance
+    from sklearn.model_selection import TunedThresholdClassifierCV
+
+    X, y = _data("binary")
+    tuned = TunedThresholdClassifierCV(ESTIMATORS[booster](), scoring="balanced_accuracy",
+                                       cv=3).fit(X, y)
+    # The tuned rule thresholds predict_proba's positive column.
+    proba = tuned.estimator_.predict_proba(X)[:, 1]
+    np.testing.assert_array_equal(tuned.predict(X), (proba >= tuned.best_threshold_).astype(int))
+    # A pure-noise column appended last matters far less than the best feature.
+    X = np.column_stack([X, np.random.default_rng(0).normal(size=len(y))]).astype(np.float32)
+    result = permutation_importance(ESTIMATORS[booster]().fit(X, y), X, y, n_repeats=3,
+                                    random_state=0, scoring="roc_auc")
+    assert result.importances_mean[-1] < result.importances_mean.max() / 5

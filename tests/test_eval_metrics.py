@@ -1,0 +1,181 @@
+"""Built-in metrics next to the focal metric, on the scale each metric expects.
+
+XGBoost: ``eval_metric`` names are computed by XGBoost on the probabilities
+(the sigmoid / softmax of the margins), reported before the focal metric, and
+early stopping follows the last of the user's metrics. LightGBM: ``metric``
+names are computed by focal_gbm on the same probabilities (LightGBM's own
+would read raw margins), reported first; early stopping follows LightGBM's
+rule. Callables receive ``predict_proba``'s probabilities.
+"""
+
+import numpy as np
+import pytest
+from scipy.special import expit, softmax
+from sklearn.datasets import make_classification
+from sklearn.metrics import average_precision_score, log_loss, roc_auc_score
+
+xgb = pytest.importorskip("xgboost")
+lgb = pytest.importorskip("lightgbm")
+
+from focal_gbm import (  # noqa: E402
+    FocalLGBMClassifier,
+    FocalLoss,
+    FocalXGBClassifier,
+    lightgbm_train,
+    xgboost_train,
+)
+
+# XGBoost and LightGBM print metric values with 6 decimals (or 6 significant
+# digits) before the history stores them.
+PRINTED = 1e-6
+
+
+def _split(n_classes=2, n=3000, seed=0):
+    X, y = make_classification(n, n_features=8, n_informative=4, n_classes=n_classes,
+                               weights=[0.85] if n_classes == 2 else [0.6, 0.3, 0.1],
+                               flip_y=0.05, random_state=seed)
+    return X[:2000], y[:2000], X[2000:], y[2000:]
+
+
+# ------------------------------------------------------------------ XGBoost
+def test_xgboost_builtin_metrics_come_first_and_early_stopping_follows_the_last():
+    X, y, Xv, yv = _split()
+    params = {"n_estimators": 400, "learning_rate": 0.1, "max_depth": 3,
+              "early_stopping_rounds": 10}
+    clf = FocalXGBClassifier(eval_metric=["logloss", "aucpr"], **params)
+    clf.fit(X, y, eval_set=[(Xv, yv)])
+    history = clf.evals_result()["validation_0"]
+    assert list(history) == ["logloss", "aucpr", "focal_loss"]
+    aucpr = np.asarray(history["aucpr"])
+    # Stopped 10 rounds after aucpr's best (maximised) ...
+    assert clf.best_iteration == int(np.argmax(aucpr)) == aucpr.size - 11
+    assert clf.best_score == pytest.approx(aucpr.max())
+    # ... where stopping on the focal metric ends elsewhere on this data.
+    focal_only = FocalXGBClassifier(**params).fit(X, y, eval_set=[(Xv, yv)])
+    assert focal_only.best_iteration != clf.best_iteration
+
+
+def test_xgboost_builtin_log_loss_is_of_the_focal_probabilities():
+    X, y, Xv, yv = _split()
+    clf = FocalXGBClassifier(n_estimators=20, max_depth=3, eval_metric="logloss")
+    clf.fit(X, y, eval_set=[(Xv, yv)])
+    focal_probability = expit(clf.decision_function(Xv))
+    assert clf.evals_result()["validation_0"]["logloss"][-1] == pytest.approx(
+        log_loss(yv, focal_probability), abs=PRINTED)
+
+
+def test_xgboost_callable_metric_gets_predict_probas_probabilities():
+    X, y, Xv, yv = _split(n_classes=3)
+    weight = np.linspace(0.5, 2.0, yv.size)
+    clf = FocalXGBClassifier(n_estimators=20, max_depth=3, focal_alpha="balanced",
+                             eval_metric=log_loss)
+    clf.fit(X, y, eval_set=[(Xv, yv)], eval_sample_weight=[weight])
+    history = clf.evals_result()["validation_0"]
+    assert list(history) == ["log_loss"]  # XGBoost takes one custom metric: the user's
+    assert history["log_loss"][-1] == pytest.approx(
+        log_loss(yv, clf.predict_proba(Xv), sample_weight=weight), abs=PRINTED)
+
+
+def test_xgboost_train_builtin_metric_and_early_stopping():
+    X, y, Xv, yv = _split()
+    train, valid = xgb.DMatrix(X, label=y), xgb.DMatrix(Xv, label=yv)
+    history = {}
+    booster = xgboost_train({"max_depth": 3, "eta": 0.3, "eval_metric": "auc"}, train, 300,
+                            objective=FocalLoss(gamma=2.0), evals=[(valid, "valid")],
+                            early_stopping_rounds=10, evals_result=history)
+    auc = np.asarray(history["valid"]["auc"])
+    assert list(history["valid"]) == ["auc", "focal_loss"]
+    assert booster.best_iteration == int(np.argmax(auc)) == auc.size - 11
+    assert auc[-1] == pytest.approx(
+        roc_auc_score(yv, booster.predict(valid, iteration_range=(0, auc.size))), abs=PRINTED)
+
+
+# ----------------------------------------------------------------- LightGBM
+@pytest.mark.parametrize("name", ["auc", "average_precision", "binary_logloss",
+                                  "binary_error"])
+def test_lightgbm_metric_names_score_the_probabilities_lightgbm_would(name):
+    X, y, Xv, yv = _split()
+    weight = np.linspace(0.5, 2.0, yv.size)
+    clf = FocalLGBMClassifier(n_estimators=20, num_leaves=7, verbose=-1, metric=name)
+    clf.fit(X, y, eval_set=[(Xv, yv)], eval_sample_weight=[weight])
+    history = clf.evals_result_["valid_0"]
+    assert list(history) == [name, "focal_loss"]
+    # LightGBM's definitions, on the probabilities of its built-in objective
+    # with these margins (what booster_.predict returns).
+    margin = clf.decision_function(Xv)
+    reference = {
+        "auc": roc_auc_score(yv, margin, sample_weight=weight),
+        "average_precision": average_precision_score(yv, margin, sample_weight=weight),
+        "binary_logloss": log_loss(yv, clf.booster_.predict(Xv), sample_weight=weight),
+        "binary_error": np.average((clf.booster_.predict(Xv) > 0.5) != yv, weights=weight),
+    }[name]
+    # Training-time scores (start + trees, accumulated round by round) and
+    # predict's (start folded into the first tree) differ by ~1e-10.
+    assert history[name][-1] == pytest.approx(reference, abs=1e-8)
+
+
+def test_lightgbm_multiclass_metric_names():
+    X, y, Xv, yv = _split(n_classes=3)
+    clf = FocalLGBMClassifier(n_estimators=20, num_leaves=7, verbose=-1,
+                              metric="multiclass,multi_error")
+    clf.fit(X, y, eval_set=[(Xv, yv)])
+    history = clf.evals_result_["valid_0"]
+    assert list(history) == ["multi_logloss", "multi_error", "focal_loss"]
+    proba = softmax(clf.decision_function(Xv), axis=1)
+    # Up to the ~1e-10 of training-time vs predict-time scores (see above).
+    assert history["multi_logloss"][-1] == pytest.approx(log_loss(yv, proba), abs=1e-8)
+    assert history["multi_error"][-1] == pytest.approx(np.mean(proba.argmax(1) != yv),
+                                                       abs=1e-8)
+
+
+def test_lightgbm_early_stopping_on_the_first_metric():
+    X, y, Xv, yv = _split()
+    params = {"n_estimators": 400, "learning_rate": 0.1, "num_leaves": 7, "verbose": -1}
+
+    def stopping():
+        return [lgb.early_stopping(10, first_metric_only=True, verbose=False)]
+
+    clf = FocalLGBMClassifier(metric="auc", **params)
+    clf.fit(X, y, eval_set=[(Xv, yv)], callbacks=stopping())
+    auc = np.asarray(clf.evals_result_["valid_0"]["auc"])
+    assert clf.best_iteration_ == int(np.argmax(auc)) + 1 == auc.size - 10
+    assert clf.best_score_["valid_0"]["auc"] == pytest.approx(auc.max())
+    # Stopping on the focal metric ends elsewhere on this data.
+    focal_only = FocalLGBMClassifier(**params).fit(X, y, eval_set=[(Xv, yv)],
+                                                   callbacks=stopping())
+    assert focal_only.best_iteration_ != clf.best_iteration_
+
+
+def test_lightgbm_callable_metric_gets_predict_probas_probabilities_and_weights():
+    X, y, Xv, yv = _split()
+    weight = np.linspace(0.5, 2.0, yv.size)
+
+    def weighted_log_loss(y_true, y_pred, w):
+        return "weighted_log_loss", log_loss(y_true, y_pred, sample_weight=w), False
+
+    clf = FocalLGBMClassifier(n_estimators=20, num_leaves=7, verbose=-1, focal_alpha=0.25)
+    clf.fit(X, y, eval_set=[(Xv, yv)], eval_sample_weight=[weight],
+            eval_metric=["auc", weighted_log_loss])
+    history = clf.evals_result_["valid_0"]
+    assert list(history) == ["auc", "weighted_log_loss", "focal_loss"]
+    assert history["weighted_log_loss"][-1] == pytest.approx(
+        log_loss(yv, clf.predict_proba(Xv)[:, 1], sample_weight=weight), abs=1e-8)
+
+
+def test_lightgbm_train_metric_names_before_the_focal_metric():
+    X, y, Xv, yv = _split()
+    train, valid = lgb.Dataset(X, y), lgb.Dataset(Xv, yv)
+    history = {}
+    booster = lightgbm_train({"num_leaves": 7, "verbose": -1, "metric": ["auc", "binary"]},
+                             train, 20, objective=FocalLoss(gamma=2.0), valid_sets=[valid],
+                             valid_names=["valid"],
+                             callbacks=[lgb.record_evaluation(history)])
+    assert list(history["valid"]) == ["auc", "binary_logloss", "focal_loss"]
+    assert history["valid"]["binary_logloss"][-1] == pytest.approx(
+        log_loss(yv, booster.predict(Xv)), abs=1e-8)
+
+
+def test_lightgbm_metric_outside_classification_is_refused_by_name():
+    X, y, _, _ = _split()
+    with pytest.raises(ValueError, match="metric 'l2' is not available"):
+        FocalLGBMClassifier(n_estimators=5, verbose=-1, metric="l2").fit(X, y)
