@@ -33,9 +33,10 @@ class DaskFocalXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
     ``fit`` takes Dask arrays or DataFrames. The classes, ``"balanced"``
     alpha and the starting margin are computed over all partitions before
     training; the focal metric on ``eval_set`` is the global weighted mean
-    over all workers (XGBoost's built-in ``eval_metric`` are its own). ``predict_proba``, ``predict`` and
-    ``decision_function`` return Dask arrays; :meth:`to_local` returns the
-    equivalent :class:`~focal_gbm.FocalXGBClassifier`.
+    over all workers (XGBoost's built-in ``eval_metric`` are its own).
+    ``predict_proba``, ``predict`` and ``decision_function`` return Dask
+    arrays; :meth:`to_local` returns the equivalent
+    :class:`~focal_gbm.FocalXGBClassifier`.
 
     Attributes
     ----------

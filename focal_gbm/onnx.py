@@ -234,11 +234,11 @@ def _posterior(graph: _Graph, clf, focal_name: str, output_name: str):
         result = graph.node("Softmax", log_weight, axis=-1)
     else:
         # One probability per label (or the positive class's, column 1 of two).
-        n_columns = clf.n_classes_ if clf.multilabel_ else None
-        params = objective._shape_params(n_columns)
-        gamma = np.asarray(params["gamma"], dtype=np.float64)
-        gamma_neg = np.asarray(params.get("gamma_neg", gamma), dtype=np.float64)
-        clip = np.asarray(params.get("clip", 0.0), dtype=np.float64)
+        # Scalars, or one value per label (broadcast along the columns).
+        gamma = np.asarray(clf.focal_gamma, dtype=np.float64)
+        gamma_neg = (gamma if clf.focal_gamma_neg is None
+                     else np.asarray(clf.focal_gamma_neg, dtype=np.float64))
+        clip = np.asarray(clf.focal_clip, dtype=np.float64)
         weights = np.asarray(clf.class_weight_, dtype=np.float64)
         shift = np.log(weights[..., 0]) - np.log(weights[..., 1])
         if not clf.multilabel_:
