@@ -48,23 +48,13 @@ True
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
-import xgboost as xgb
 from onnx import TensorProto
 from onnxmltools.convert.common import _registration as onnxmltools_registry
-from onnxmltools.convert.lightgbm import _parse as lightgbm_parse
-from onnxmltools.convert.lightgbm.operator_converters.LightGbm import convert_lightgbm
-from onnxmltools.convert.lightgbm.shape_calculators.Classifier import (
-    calculate_lightgbm_classifier_output_shapes,
-)
-from onnxmltools.convert.xgboost import _parse as xgboost_parse
-from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
-from onnxmltools.convert.xgboost.shape_calculators.Classifier import (
-    calculate_xgboost_classifier_output_shapes,
-)
 
-from ._lgbm_sklearn import FocalLGBMClassifier
-from ._xgb_sklearn import FocalXGBClassifier
+from ._sklearn import FocalClassifierBase
 from .objective import SoftmaxFocalLoss
 
 __all__ = ["register_converters"]
@@ -81,9 +71,14 @@ _MINUS_INFINITY = -1e300
 _OPSET = 13
 
 
+def _is_xgboost(clf) -> bool:
+    xgboost = sys.modules.get("xgboost")  # imported wherever an XGBoost model exists
+    return xgboost is not None and isinstance(clf, xgboost.XGBModel)
+
+
 def _plain_model(clf):
     """The estimator as the booster's converter reads it (objective, classes, trees)."""
-    if isinstance(clf, FocalLGBMClassifier):
+    if not _is_xgboost(clf):
         if clf.multilabel_:
             raise NotImplementedError(
                 "ONNX export of a multi-label FocalLGBMClassifier: it holds one booster per "
@@ -99,20 +94,17 @@ def _plain_model(clf):
             "ONNX export of a multi-class FocalXGBClassifier needs XGBoost's "
             "vector intercept (XGBoost >= 3.1) to hold the starting margins; this model keeps "
             "them outside the booster")
-    plain = _LoadedXGBClassifier()
+    import xgboost
+
+    class LoadedXGBClassifier(xgboost.XGBClassifier):
+        # XGBClassifier's classes are always arange(n_classes_); the converter
+        # writes classes_ into the graph as the labels it outputs.
+        classes_ = None  # a plain attribute in place of XGBClassifier's property
+
+    plain = LoadedXGBClassifier()
     plain.load_model(bytearray(clf.get_booster().save_raw("ubj")))
     plain.classes_ = clf.classes_
     return plain
-
-
-class _LoadedXGBClassifier(xgb.XGBClassifier):
-    """An XGBClassifier from a focal model's file that keeps the estimator's labels.
-
-    XGBClassifier's classes are always ``arange(n_classes_)``; the converter
-    writes ``classes_`` into the graph as the labels it outputs.
-    """
-
-    classes_ = None  # a plain attribute in place of XGBClassifier's property
 
 
 class _AsPlainModel:
@@ -138,7 +130,7 @@ class _Variable:
 
 
 def _is_focal(operator) -> bool:
-    return isinstance(operator.raw_operator, (FocalXGBClassifier, FocalLGBMClassifier))
+    return isinstance(operator.raw_operator, FocalClassifierBase)
 
 
 def _converter(convert_plain):
@@ -284,34 +276,76 @@ def _binary_posterior_logit(graph, p, q, s1, s0, gamma, gamma_neg, clip):
                       graph.constant(_MINUS_INFINITY))
 
 
+def _installed_boosters():
+    """``(estimator, onnxmltools alias, converter, shape calculator, register in parser)``."""
+    boosters = []
+    try:
+        from onnxmltools.convert.xgboost import _parse as xgboost_parse
+        from onnxmltools.convert.xgboost.operator_converters.XGBoost import convert_xgboost
+        from onnxmltools.convert.xgboost.shape_calculators.Classifier import (
+            calculate_xgboost_classifier_output_shapes,
+        )
+
+        from ._xgb_sklearn import FocalXGBClassifier
+    except ImportError:  # no XGBoost
+        pass
+    else:
+        def register_xgboost():
+            xgboost_parse.xgboost_operator_name_map[FocalXGBClassifier] = "XGBClassifier"
+            xgboost_parse.xgboost_classifier_list.append(FocalXGBClassifier)
+
+        boosters.append((FocalXGBClassifier, "XGBClassifier", convert_xgboost,
+                         calculate_xgboost_classifier_output_shapes, register_xgboost))
+    try:
+        from onnxmltools.convert.lightgbm import _parse as lightgbm_parse
+        from onnxmltools.convert.lightgbm.operator_converters.LightGbm import convert_lightgbm
+        from onnxmltools.convert.lightgbm.shape_calculators.Classifier import (
+            calculate_lightgbm_classifier_output_shapes,
+        )
+
+        from ._lgbm_sklearn import FocalLGBMClassifier
+    except ImportError:  # no LightGBM
+        pass
+    else:
+        def register_lightgbm():
+            lightgbm_parse.lightgbm_operator_name_map[FocalLGBMClassifier] = "LgbmClassifier"
+
+        boosters.append((FocalLGBMClassifier, "LgbmClassifier", convert_lightgbm,
+                         calculate_lightgbm_classifier_output_shapes, register_lightgbm))
+    return boosters
+
+
+_REGISTERED: set = set()
+
+
 def register_converters():
     """Register the focal estimators with onnxmltools and (if installed) skl2onnx.
 
     Called when this module is imported; calling it again changes nothing.
-    onnxmltools: the estimators take the ``XGBClassifier`` / ``LGBMClassifier``
-    operators, whose converters hand plain models to the original converter.
+    For each installed booster: onnxmltools maps the estimator to the
+    ``XGBClassifier`` / ``LgbmClassifier`` operator, whose converter and
+    shape calculator hand a focal estimator's plain model to the originals
+    (plain models go to them unchanged); skl2onnx gets the estimator with
+    the same converter, as its documentation registers the parents.
     """
-    if FocalXGBClassifier not in xgboost_parse.xgboost_operator_name_map:
-        xgboost_parse.xgboost_operator_name_map[FocalXGBClassifier] = "XGBClassifier"
-        xgboost_parse.xgboost_classifier_list.append(FocalXGBClassifier)
-        lightgbm_parse.lightgbm_operator_name_map[FocalLGBMClassifier] = "LgbmClassifier"
-        for alias, convert, calculate in (
-                ("XGBClassifier", convert_xgboost, calculate_xgboost_classifier_output_shapes),
-                ("LgbmClassifier", convert_lightgbm, calculate_lightgbm_classifier_output_shapes)):
-            onnxmltools_registry.register_converter(alias, _converter(convert), overwrite=True)
-            onnxmltools_registry.register_shape_calculator(alias, _shape_calculator(calculate),
-                                                           overwrite=True)
     try:
         from skl2onnx import update_registered_converter
         from skl2onnx.common.shape_calculator import calculate_linear_classifier_output_shapes
     except ImportError:  # onnxmltools alone
-        return
-    options = {"nocl": [True, False], "zipmap": [True, False, "columns"]}
-    for estimator, convert in ((FocalXGBClassifier, convert_xgboost),
-                               (FocalLGBMClassifier, convert_lightgbm)):
-        update_registered_converter(
-            estimator, f"FocalGbm{estimator.__name__}",
-            calculate_linear_classifier_output_shapes, _converter(convert), options=options)
+        update_registered_converter = None
+    for estimator, alias, convert, calculate, register_parser in _installed_boosters():
+        if estimator in _REGISTERED:
+            continue
+        register_parser()
+        onnxmltools_registry.register_converter(alias, _converter(convert), overwrite=True)
+        onnxmltools_registry.register_shape_calculator(alias, _shape_calculator(calculate),
+                                                       overwrite=True)
+        if update_registered_converter is not None:
+            update_registered_converter(
+                estimator, f"FocalGbm{estimator.__name__}",
+                calculate_linear_classifier_output_shapes, _converter(convert),
+                options={"nocl": [True, False], "zipmap": [True, False, "columns"]})
+        _REGISTERED.add(estimator)
 
 
 register_converters()

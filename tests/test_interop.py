@@ -6,6 +6,8 @@ Each library is in the test extra; a test skips with the reason when its
 library is absent.
 """
 
+import subprocess
+import sys
 import warnings
 
 import numpy as np
@@ -171,6 +173,27 @@ def test_onnx_refuses_multilabel_models_with_the_reason(booster):
         _convert("skl2onnx", clf, X)
 
 
+@pytest.mark.parametrize(("blocked", "registered"), [("xgboost", "FocalLGBMClassifier"),
+                                                     ("lightgbm", "FocalXGBClassifier")])
+def test_onnx_registers_the_estimators_of_the_installed_booster_only(blocked, registered):
+    pytest.importorskip("onnxmltools")
+    pytest.importorskip("skl2onnx")
+    code = (
+        "import sys, importlib.abc\n"
+        "class Block(importlib.abc.MetaPathFinder):\n"
+        "    def find_spec(self, name, path=None, target=None):\n"
+        f"        if name.split('.')[0] == {blocked!r}:\n"
+        "            raise ImportError('blocked for the test: ' + name)\n"
+        "sys.meta_path.insert(0, Block())\n"
+        "import focal_gbm.onnx\n"
+        "print(sorted(e.__name__ for e in focal_gbm.onnx._REGISTERED))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == str([registered])
+
+
 def test_onnx_leaves_the_plain_estimators_alone(booster):
     """Registering the focal converters changes nothing for XGBClassifier / LGBMClassifier."""
     X, y = _data("multiclass")
@@ -231,3 +254,25 @@ def test_threshold_tuning_and_permutation_importance(booster):
     result = permutation_importance(ESTIMATORS[booster]().fit(X, y), X, y, n_repeats=3,
                                     random_state=0, scoring="roc_auc")
     assert result.importances_mean[-1] < result.importances_mean.max() / 5
+
+
+# ------------------------------------------- LightGBM boosters, not estimators
+def test_lightgbm_train_booster_is_a_binary_model_to_shap_and_onnxmltools():
+    """The booster declares objective=binary, which both tools check before accepting it."""
+    shap = pytest.importorskip("shap")
+    onnxmltools = pytest.importorskip("onnxmltools")
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    from focal_gbm import FocalLoss, lightgbm_train
+
+    X, y = _data("binary")
+    booster = lightgbm_train({"num_leaves": 7, "verbose": -1}, lgb.Dataset(X, y), 30,
+                             objective=FocalLoss(gamma=2.0, alpha=0.25))
+    assert booster.params["objective"] == "binary"
+    explanation = shap.TreeExplainer(booster, X[:100], model_output="probability")(X[:30])
+    np.testing.assert_allclose(explanation.values.sum(axis=1) + explanation.base_values,
+                               booster.predict(X[:30]), atol=1e-6)
+    onx = onnxmltools.convert_lightgbm(booster, initial_types=[("X", FloatTensorType(
+        [None, X.shape[1]]))], target_opset=15, zipmap=False)
+    _, proba = _onnx_outputs(onx, X)
+    np.testing.assert_allclose(proba[:, 1], booster.predict(X), atol=1e-6)
