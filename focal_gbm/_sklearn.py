@@ -230,7 +230,7 @@ class FocalTagsMixin:
     # From scikit-learn's base tags, not from XGBClassifier's / LGBMClassifier's
     # (parents of the estimators): theirs describe their own input handling
     # (and list LightGBM's expected check failures), ours is FocalClassifierBase's.
-    def __sklearn_tags__(self):
+    def __sklearn_tags__(self):  # scikit-learn >= 1.6, where ClassifierTags exists
         from sklearn.utils import ClassifierTags
 
         tags = BaseEstimator.__sklearn_tags__(self)
