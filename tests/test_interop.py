@@ -276,3 +276,36 @@ def test_lightgbm_train_booster_is_a_binary_model_to_shap_and_onnxmltools():
         [None, X.shape[1]]))], target_opset=15, zipmap=False)
     _, proba = _onnx_outputs(onx, X)
     np.testing.assert_allclose(proba[:, 1], booster.predict(X), atol=1e-6)
+
+
+# ------------------------------------------------------------------ Optuna
+def test_optuna_pruning_callbacks_read_the_builtin_metric(booster):
+    optuna = pytest.importorskip("optuna")
+    integration = pytest.importorskip("optuna_integration")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    X, y = _data("binary", n=1500)
+    X_train, y_train, X_valid, y_valid = X[:1000], y[:1000], X[1000:], y[1000:]
+    fitted = []
+
+    def objective(trial):
+        gamma = trial.suggest_float("focal_gamma", 0.0, 3.0)
+        if booster == "xgboost":
+            clf = ESTIMATORS[booster](focal_gamma=gamma, eval_metric="auc", callbacks=[
+                integration.XGBoostPruningCallback(trial, "validation_0-auc")])
+            clf.fit(X_train, y_train, eval_set=[(X_valid, y_valid)])
+            history = clf.evals_result()["validation_0"]["auc"]
+        else:
+            clf = ESTIMATORS[booster](focal_gamma=gamma, metric="auc")
+            clf.fit(X_train, y_train, eval_set=[(X_valid, y_valid)],
+                    callbacks=[integration.LightGBMPruningCallback(trial, "auc")])
+            history = clf.evals_result_["valid_0"]["auc"]
+        fitted.append(history)
+        return history[-1]
+
+    study = optuna.create_study(direction="maximize", pruner=optuna.pruners.NopPruner(),
+                                sampler=optuna.samplers.RandomSampler(seed=0))
+    study.optimize(objective, n_trials=2)
+    for trial, history in zip(study.trials, fitted):
+        # The pruner saw the AUC of every round (Optuna's steps count from 0).
+        assert [trial.intermediate_values[step] for step in range(len(history))] == (
+            pytest.approx(history))
