@@ -130,6 +130,15 @@ class _Validated:
     training_alpha: object = None
 
 
+def metric_list(metric) -> list:
+    """A booster's metric setting as a list: a name or a callable alone, or its items."""
+    if metric is None:
+        return []
+    if isinstance(metric, str) or callable(metric):
+        return [metric]
+    return list(metric)
+
+
 def margin_repeat(init_score, like) -> NDArray[np.float64]:
     """The starting margin repeated for every row of ``like``: shape (n,) or (n, k).
 

@@ -11,6 +11,7 @@ import numpy as np
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
+from ._booster import metric_list
 from ._lgbm import ArrayMetric, add_init_score, metric_names
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
@@ -177,9 +178,7 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         LightGBM's own would read the margins of a callable objective as
         probabilities; callables receive ``predict_proba``'s probabilities.
         """
-        extra = [] if eval_metric is None else (
-            [eval_metric] if isinstance(eval_metric, str) or callable(eval_metric)
-            else list(eval_metric))
+        extra = metric_list(eval_metric)
         names = metric_names(metric) + metric_names([m for m in extra if isinstance(m, str)])
         return [*(ArrayMetric(name) for name in dict.fromkeys(names)),
                 *(ProbabilityMetric(m, multilabel=False, posterior=self._posterior_objective,

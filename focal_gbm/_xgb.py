@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from ._booster import labels_and_weights
+from ._booster import labels_and_weights, metric_list
 from .objective import FocalLoss
 
 # sigmoid(z0) is handed to XGBoost as a float32 probability: keep it strictly
@@ -30,15 +30,6 @@ def base_score(margin):
     proba = 1.0 / (1.0 + np.exp(-np.clip(np.asarray(margin, dtype=np.float64),
                                          -_MAX_BASE_MARGIN, _MAX_BASE_MARGIN)))
     return float(proba) if np.ndim(proba) == 0 else proba.tolist()
-
-
-def builtin_metric_names(eval_metric) -> list[str]:
-    """The built-in metric names in an ``eval_metric`` (a name, or a list of names)."""
-    if eval_metric is None or callable(eval_metric):
-        return []
-    if isinstance(eval_metric, str):
-        return [eval_metric]
-    return [name for name in eval_metric if isinstance(name, str)]
 
 
 def early_stopping_on_last(metric_names: list[str], rounds: int, *, maximize=None):
@@ -158,7 +149,7 @@ def xgboost_train(
         # One probability per label column for 2-D labels (XGBoost >= 3.1).
         params["base_score"] = base_score(objective.init_score(y, w))
     params.setdefault("disable_default_eval_metric", 1)
-    names = builtin_metric_names(params.get("eval_metric"))
+    names = [m for m in metric_list(params.get("eval_metric")) if isinstance(m, str)]
     if names and "custom_metric" not in kwargs and kwargs.get("early_stopping_rounds"):
         kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), early_stopping_on_last(
             names, kwargs.pop("early_stopping_rounds"), maximize=kwargs.pop("maximize", None))]

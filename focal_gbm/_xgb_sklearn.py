@@ -5,6 +5,7 @@ from __future__ import annotations
 import xgboost as xgb
 from sklearn.utils.validation import check_is_fitted
 
+from ._booster import metric_list
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
     FocalClassifierBase,
@@ -14,12 +15,7 @@ from ._sklearn import (
     plain_fitted_attributes,
     with_focal_attributes,
 )
-from ._xgb import (
-    base_score,
-    builtin_metric_names,
-    early_stopping_on_last,
-    vector_intercept_supported,
-)
+from ._xgb import base_score, early_stopping_on_last, vector_intercept_supported
 from .multilabel import warn_constant_labels
 
 _ATTR = "focal_gbm"
@@ -152,10 +148,9 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         the focal metric. XGBoost stops on the last metric: with the focal
         metric last, early stopping is moved to the last of the user's.
         """
-        user_metric = params.pop("eval_metric", None)
-        names = builtin_metric_names(user_metric)
-        custom = [m for m in ([user_metric] if callable(user_metric) else user_metric or [])
-                  if callable(m)]
+        metrics = metric_list(params.pop("eval_metric", None))
+        names = [m for m in metrics if isinstance(m, str)]
+        custom = [m for m in metrics if callable(m)]
         if len(custom) > 1:
             raise ValueError("eval_metric holds more than one callable: XGBoost takes one "
                              "custom metric")
