@@ -1,13 +1,14 @@
 """ONNX export of FocalXGBClassifier and FocalLGBMClassifier.
 
-Importing this module registers the two estimators with skl2onnx and
-onnxmltools, so that the calls that export an ``XGBClassifier`` or an
+Importing this module registers the estimators (of the installed boosters)
+with skl2onnx and onnxmltools, so that the calls that export an ``XGBClassifier`` or an
 ``LGBMClassifier`` export them too, alone or inside a scikit-learn pipeline::
 
     import focal_gbm.onnx  # noqa: F401  (registers the converters)
-    onnx_model = skl2onnx.to_onnx(clf, X[:1].astype(np.float32))
-    onnx_model = onnxmltools.convert_xgboost(clf, initial_types=...)
-    onnx_model = onnxmltools.convert_lightgbm(clf, initial_types=...)
+    onnx_model = skl2onnx.to_onnx(clf, X[:1].astype(np.float32),
+                                  target_opset={"": 17, "ai.onnx.ml": 3})
+    onnx_model = onnxmltools.convert_xgboost(clf, initial_types=..., target_opset=15)
+    onnx_model = onnxmltools.convert_lightgbm(clf, initial_types=..., target_opset=15)
 
 (skl2onnx asks the same registration step for ``XGBClassifier`` and
 ``LGBMClassifier`` themselves; onnxmltools recognises models by their exact
@@ -16,13 +17,16 @@ type, so a subclass needs it too.) The graph is the booster's own converter's
 for ``focal_probability="posterior"`` (the default), by the posterior map of
 :meth:`focal_gbm.FocalLoss.posterior` / :meth:`focal_gbm.SoftmaxFocalLoss.posterior`
 computed in float64 from the focal probabilities, so that the ``probabilities``
-output is ``predict_proba``'s (to about 1e-7, the float32 precision of the
-tree ensemble's output). The ``label`` output is ``predict``'s.
+output is ``predict_proba``'s to 1e-6 (the tree ensemble's float32 output
+sets the precision; tests/test_interop.py measures at most 4e-7). The
+``label`` output is ``predict``'s.
 
 Requires ``onnxmltools`` (which brings ``onnx``) and, for ``skl2onnx.to_onnx``,
 ``skl2onnx`` (``pip install focal-gbm[onnx]``). As for the plain estimators,
-skl2onnx 1.20 needs ``target_opset={"": 17, "ai.onnx.ml": 3}``: onnxmltools'
-tree converters otherwise write an ``ai.onnx.ml`` version skl2onnx refuses.
+skl2onnx 1.20 needs ``target_opset={"": 17, "ai.onnx.ml": 3}`` (onnxmltools'
+tree converters otherwise write an ``ai.onnx.ml`` version skl2onnx refuses)
+and onnxmltools 1.16 a ``target_opset`` of at most 15. The posterior map
+needs opset 13 or later.
 Not converted: multi-label models (onnxmltools makes one or two probability
 columns for a multi-label XGBoost model, plain or focal; a multi-label
 ``FocalLGBMClassifier`` is one booster per label), and multi-class
