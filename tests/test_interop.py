@@ -165,6 +165,20 @@ def test_onnx_pipeline_with_zipmap_and_string_labels(booster, kind):
     np.testing.assert_allclose(got, expected, atol=1e-6)  # as the single estimator
 
 
+def test_onnx_posterior_map_refuses_an_opset_before_13(booster):
+    onnxmltools = pytest.importorskip("onnxmltools")
+    pytest.importorskip("focal_gbm.onnx")
+    from onnxmltools.convert.common.data_types import FloatTensorType
+
+    X, y = _data("binary")
+    clf = ESTIMATORS[booster]().fit(X, y)
+    convert = (onnxmltools.convert_xgboost if booster == "xgboost"
+               else onnxmltools.convert_lightgbm)
+    with pytest.raises(ValueError, match="target_opset >= 13"):
+        convert(clf, initial_types=[("X", FloatTensorType([None, X.shape[1]]))],
+                target_opset=12)
+
+
 def test_onnx_refuses_multilabel_models_with_the_reason(booster):
     pytest.importorskip("focal_gbm.onnx")
     X, y = _data("multilabel")
