@@ -110,7 +110,7 @@ class _FittedAttribute:
     theirs in their own ``fit``, as ordinary attributes (absent until then).
     """
 
-    def __set_name__(self, owner, name):
+    def __init__(self, name: str):
         self.name = name
 
     def __get__(self, instance, owner=None):
@@ -137,9 +137,7 @@ def plain_fitted_attributes(*names: str):
 
     def decorate(cls):
         for name in names:
-            attribute = _FittedAttribute()
-            attribute.__set_name__(cls, name)
-            setattr(cls, name, attribute)
+            setattr(cls, name, _FittedAttribute(name))
         return cls
 
     return decorate

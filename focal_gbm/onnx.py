@@ -144,12 +144,14 @@ def _converter(convert_plain):
         if not _is_focal(operator):
             return convert_plain(scope, operator, container)
         clf = operator.raw_operator
-        if clf.focal_probability == "focal":
-            return convert_plain(scope, _AsPlainModel(operator, _plain_model(clf),
-                                                      operator.outputs[1]), container)
-        focal = _Variable(scope.get_unique_variable_name("focal_probabilities"))
+        posterior = clf.focal_probability == "posterior"
+        # The focal probabilities are the output itself, or the posterior map's input.
+        focal = (_Variable(scope.get_unique_variable_name("focal_probabilities"))
+                 if posterior else operator.outputs[1])
         convert_plain(scope, _AsPlainModel(operator, _plain_model(clf), focal), container)
-        _posterior(_Graph(scope, container), clf, focal.full_name, operator.outputs[1].full_name)
+        if posterior:
+            _posterior(_Graph(scope, container), clf, focal.full_name,
+                       operator.outputs[1].full_name)
 
     return convert
 
@@ -223,9 +225,8 @@ def _posterior(graph: _Graph, clf, focal_name: str, output_name: str):
     if isinstance(objective, SoftmaxFocalLoss):
         # r_c proportional to h(p_c) / a_c (docs/math.md §8), each p_c the
         # one-vs-rest probability of class c, as _loss.softmax_focal_posterior.
-        gamma = graph.constant(objective.gamma)
-        log_h = graph.sub(graph.sub(graph.mul(gamma, s0), s1),
-                          graph.log1p(graph.div(graph.mul(gamma, graph.mul(p, s1)), q)))
+        # log h(p) = -log|phi'(p)|, phi's slope as in the binary map.
+        log_h = graph.node("Neg", _log_slope(graph, p, q, s1, s0, graph.constant(objective.gamma)))
         log_weight = graph.sub(log_h, graph.constant(np.log(clf.class_weight_)))
         result = graph.node("Softmax", log_weight, axis=-1)
     else:
@@ -252,16 +253,22 @@ def _posterior(graph: _Graph, clf, focal_name: str, output_name: str):
     graph.node("Cast", result, output=output_name, to=TensorProto.FLOAT)
 
 
+def _log_slope(graph, p, q, s1, s0, g):
+    """``log|phi'(p)|`` of ``phi = (1-p)^g (-log p)``, up to the terms the maps share.
+
+    ``s1 - g s0 + log1p(g p s1 / q)``; swapping ``p``/``q`` and ``s1``/``s0`` gives
+    the negative class's.
+    """
+    return graph.add(graph.sub(s1, graph.mul(g, s0)),
+                     graph.log1p(graph.div(graph.mul(g, graph.mul(p, s1)), q)))
+
+
 def _binary_posterior_logit(graph, p, q, s1, s0, gamma, gamma_neg, clip):
     """``logit r`` of :func:`focal_gbm._loss.binary_focal_posterior_margin`, from ``p``."""
     g, g_neg = graph.constant(gamma), graph.constant(gamma_neg)
-    # log|phi_pos'(p)| up to the terms both parts share: s1 - g s0 + log1p(g p s1 / q)
-    log_pos_slope = graph.add(graph.sub(s1, graph.mul(g, s0)),
-                              graph.log1p(graph.div(graph.mul(g, graph.mul(p, s1)), q)))
+    log_pos_slope = _log_slope(graph, p, q, s1, s0, g)
     if not np.any(clip):
-        # log phi_neg'(p) = s0 - g_neg s1 + log1p(g_neg q s0 / p)
-        log_neg_slope = graph.add(graph.sub(s0, graph.mul(g_neg, s1)),
-                                  graph.log1p(graph.div(graph.mul(g_neg, graph.mul(q, s0)), p)))
+        log_neg_slope = _log_slope(graph, q, p, s0, s1, g_neg)
         return graph.sub(log_neg_slope, log_pos_slope)
     # With a probability margin m: u = p - m, v = 1 - u, c = -log v and
     # log phi_neg'(p) = g_neg log u + log(g_neg c / u + 1 / v) for u > 0;
