@@ -32,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _common  # noqa: E402
 
-from focal_gbm import cli  # noqa: E402
+from focal_gbm import comparison  # noqa: E402
 
 
 def _wide_csv(path: Path):
@@ -78,9 +78,9 @@ def main():
     for name in datasets:
         X, y = _common.load(name)
         y = y.astype(np.int64)
-        before = cli.compare(X, y, folds=folds, progress=False, early_stopping=None)
-        after = cli.compare(X, y, folds=folds, progress=False)
-        reseeded = cli.compare(X, y, folds=folds, seed=1, progress=False, early_stopping=None)
+        before = comparison.compare(X, y, folds=folds, early_stopping=None).results
+        after = comparison.compare(X, y, folds=folds).results
+        reseeded = comparison.compare(X, y, folds=folds, seed=1, early_stopping=None).results
         best_before = next(r for r in before if r["best"])
         best_after = next(r for r in after if r["best"])
         same = best_before["name"] == best_after["name"]

@@ -16,7 +16,7 @@ pytest.importorskip("xgboost")
 pytest.importorskip("lightgbm")
 pd = pytest.importorskip("pandas")
 
-from focal_gbm import cli  # noqa: E402
+from focal_gbm import cli, comparison  # noqa: E402
 
 
 @pytest.fixture
@@ -46,7 +46,7 @@ def test_compare_on_a_csv_prints_a_table_and_writes_json_and_plot(tiny_csv, tmp_
     assert "positive class 'fraud'" in printed.out  # the minority class
     assert "encoded as 3 categories" in printed.err
     rows = json.loads(out_json.read_text())["results"]
-    assert len(rows) == len(cli.CANDIDATES)
+    assert len(rows) == len(comparison.CANDIDATES)
     assert sum(r["best"] for r in rows) == 1
     best = max(rows, key=lambda r: r["average_precision"])
     assert best["best"] and f"* {best['name']}" in printed.out
@@ -84,7 +84,7 @@ def test_bad_input_gives_one_line_and_exit_code_2(args, message, tiny_csv, tmp_p
     def no_training(*args, **kwargs):
         raise AssertionError("the input error must be reported before any training")
 
-    monkeypatch.setattr(cli, "compare", no_training)
+    monkeypatch.setattr(comparison, "compare", no_training)
     path, frame = tiny_csv
     empty = tmp_path / "empty.csv"
     frame.iloc[:0].to_csv(empty, index=False)
@@ -150,27 +150,74 @@ def test_candidates_within_fold_noise_of_the_best_are_marked_tied():
     ]
     for row in rows:
         row["average_precision"] = float(np.mean(row["average_precision_folds"]))
-    cli.mark_best(rows)
+    comparison.mark_best(rows)
     assert [r["best"] for r in rows] == [True, False, False]
     assert [r["tied_with_best"] for r in rows] == [False, True, False]
     assert rows[2]["p_value_vs_best"] < 0.001
 
 
-def test_plot_bars_read_top_down_in_the_table_order():
+def _comparison_of(rows, rng, n=200):
+    """A Comparison around hand-made rows (CE first), with random out-of-fold probabilities."""
+    for row in rows:
+        row.setdefault("recommended", row is rows[0])
+        for metric in ("average_precision", "roc_auc"):
+            row.setdefault(f"{metric}_std", 0.01)
+            row.setdefault(f"{metric}_folds", [row[metric] - 0.01, row[metric] + 0.01])
+    y = (rng.random(n) < 0.2).astype(float)
+    out_of_fold = {r["name"]: {"posterior": rng.random(n), "focal": rng.random(n)} for r in rows}
+    recommendation = comparison.Recommendation(rows[0]["name"], None, {}, "", 0.0, 0.0)
+    return comparison.Comparison(rows, recommendation, "average_precision", "xgboost", 2, 0, y,
+                                 out_of_fold)
+
+
+def _figure(result):
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    rows = [{"name": n, "average_precision": v, "average_precision_std": 0.01,
-             "roc_auc": v, "roc_auc_std": 0.01, "best": n == "b", "tied_with_best": False}
-            for n, v in (("a", 0.5), ("b", 0.7), ("c", 0.6))]
-    fig = cli._figure(rows, "t", plt)
+    fig = comparison.figure(result, "t", plt)
     fig.canvas.draw()  # tick labels exist once drawn
+    return plt, fig
+
+
+def test_plot_bars_read_top_down_in_the_table_order(rng):
+    rows = [{"name": n, "average_precision": v, "roc_auc": v}
+            for n, v in (("cross entropy", 0.5), ("focal b", 0.7), ("focal c", 0.6))]
+    plt, fig = _figure(_comparison_of(rows, rng))
     try:
-        assert all(ax.yaxis_inverted() for ax in fig.axes)  # first row at the top
-        labels = [t.get_text() for t in fig.axes[0].get_yticklabels()]
-        assert labels == ["a", "b", "c"]  # the table's order (bottom-up before inverting)
+        bars = fig.axes[:2]
+        assert all(ax.yaxis_inverted() for ax in bars)  # first row at the top
+        labels = [t.get_text() for t in bars[0].get_yticklabels()]
+        assert labels == ["cross entropy", "focal b", "focal c"]
+    finally:
+        plt.close(fig)
+
+
+def test_plot_has_a_legend_whole_error_bars_and_a_reliability_panel(rng):
+    """Each panel is coloured by its own test, no error bar is cut, calibration is shown."""
+    rows = [{"name": "cross entropy", "average_precision": 0.50, "roc_auc": 0.95,
+             "average_precision_std": 0.2, "roc_auc_std": 0.04},
+            {"name": "focal a", "average_precision": 0.90, "roc_auc": 0.80,
+             "average_precision_folds": [0.89, 0.91], "roc_auc_folds": [0.79, 0.81]}]
+    plt, fig = _figure(_comparison_of(rows, rng))
+    try:
+        ap, auc, reliability = fig.axes
+        legend = [t.get_text() for t in fig.legends[0].get_texts()]
+        assert legend[0] == "recommended" and any("best" in t for t in legend)
+        # the best bar of each panel is its own best (AP: focal a; ROC AUC: cross entropy)
+        for ax, best in ((ap, 1), (auc, 0)):
+            colours = [bar.get_facecolor() for bar in ax.patches]
+            assert colours[best] != colours[1 - best]
+            assert colours[best] == ap.patches[1].get_facecolor() or ax is auc
+        for ax, metric in ((ap, "average_precision"), (auc, "roc_auc")):
+            low, high = ax.get_xlim()
+            for row in rows:
+                spread = row.get(f"{metric}_std", 0.01)
+                assert low <= max(0.0, row[metric] - spread) and row[metric] + spread <= high
+        curves = [line.get_label() for line in reliability.get_lines()]
+        assert "cross entropy" in curves
+        assert "focal a: focal" in curves and "focal a: posterior" in curves
     finally:
         plt.close(fig)
 
@@ -183,8 +230,8 @@ def _demo(n=300):
 
 def test_parallel_fits_score_exactly_as_one_at_a_time():
     X, y = _demo()
-    serial = cli.compare(X, y, folds=2, progress=False, n_jobs=1)
-    parallel = cli.compare(X, y, folds=2, progress=False, n_jobs=2)
+    serial = comparison.compare(X, y, folds=2, n_jobs=1).results
+    parallel = comparison.compare(X, y, folds=2, n_jobs=2).results
     for a, b in zip(serial, parallel):
         assert a["name"] == b["name"]
         assert a["average_precision_folds"] == b["average_precision_folds"]
@@ -193,12 +240,13 @@ def test_parallel_fits_score_exactly_as_one_at_a_time():
 
 def test_early_stopping_chooses_the_trees_and_zero_keeps_them_all(capsys):
     X, y = _demo()
-    stopped = cli.compare(X, y, folds=2, progress=True)
+    stopped = comparison.compare(X, y, folds=2, progress=True).results
     assert "fit" in capsys.readouterr().err  # the progress bar (tqdm) went to stderr
     trees = [t for row in stopped for t in row["trees_folds"]]
-    assert all(1 <= t <= cli.MAX_ROUNDS for t in trees) and min(trees) < cli.MAX_ROUNDS
-    full = cli.compare(X, y, folds=2, progress=False, early_stopping=None)
-    assert all(t == cli.MAX_ROUNDS for row in full for t in row["trees_folds"])
+    assert all(1 <= t <= comparison.MAX_ROUNDS for t in trees)
+    assert min(trees) < comparison.MAX_ROUNDS
+    full = comparison.compare(X, y, folds=2, early_stopping=None).results
+    assert all(t == comparison.MAX_ROUNDS for row in full for t in row["trees_folds"])
 
 
 @pytest.mark.parametrize("args,message", [
@@ -220,9 +268,10 @@ def test_calibration_of_posterior_and_focal_probabilities_is_reported(capsys):
     +17% to +100%; a posterior that did nothing would fail the first).
     """
     X, y = _demo()
-    rows = {r["name"]: r for r in cli.compare(X, y, folds=3, progress=False)}
+    result = comparison.compare(X, y, folds=3)
+    rows = {r["name"]: r for r in result.results}
     entropy = rows["cross entropy"]
-    for m in cli.CALIBRATION:  # gamma = 0, alpha = None: the same probabilities
+    for m in comparison.CALIBRATION:  # gamma = 0, alpha = None: the same probabilities
         assert entropy[m] == entropy[f"{m}_focal"]
     for name, row in rows.items():
         if name.startswith("focal"):
@@ -230,7 +279,7 @@ def test_calibration_of_posterior_and_focal_probabilities_is_reported(capsys):
         if name.startswith("focal") and "alpha=0.25" not in name:
             assert row["log_loss_focal"] > 1.1 * entropy["log_loss"], name
             assert row["ece"] < row["ece_focal"], name
-    table = cli.format_table(list(rows.values()))
+    table = result.table()
     assert "posterior" in table and "ECE" in table
 
 
@@ -263,7 +312,7 @@ def test_several_targets_compare_the_asymmetric_loss_per_label(multilabel_csv, t
     # 0/1 and True/False columns are positive at 1 / True; others at their minority value.
     assert payload["positive_values"] == [1, "no", True]
     rows = payload["results"]
-    assert [r["name"] for r in rows] == [name for name, _ in cli.MULTILABEL_CANDIDATES]
+    assert [r["name"] for r in rows] == [name for name, _ in comparison.MULTILABEL_CANDIDATES]
     assert sum(r["best"] for r in rows) == 1
     asl = next(r for r in rows if r["name"] == "ASL g+=0 g-=4 clip=0.05")
     assert (asl["focal_gamma"], asl["focal_gamma_neg"], asl["focal_clip"]) == (0.0, 4.0, 0.05)
@@ -274,19 +323,25 @@ def test_several_targets_compare_the_asymmetric_loss_per_label(multilabel_csv, t
 
 
 def test_multilabel_scores_are_those_of_the_estimator(multilabel_csv):
-    """compare's macro AP is the mean per-label AP of the fitted model's margins."""
+    """compare's macro AP is the mean per-label AP of the fitted models' margins."""
     from sklearn.metrics import average_precision_score
+    from sklearn.model_selection import KFold
 
     path, frame = multilabel_csv
-    X, Y, _, _ = cli.prepare_multilabel(frame, ["rare", "flag"])
-    train, test = np.arange(200), np.arange(200, 300)
-    params = dict(cli.MULTILABEL_CANDIDATES[3][1])
-    scores = cli._fit_and_score_multilabel(X, Y, train, test, booster="xgboost",
-                                           params=params, seed=0)
-    model = cli._estimator("xgboost", params, 0, None, cli.MAX_ROUNDS).fit(X[train], Y[train])
-    margin = model.decision_function(X[test])
-    expected = np.mean([average_precision_score(Y[test, j], margin[:, j]) for j in range(2)])
-    assert scores["macro_average_precision"] == pytest.approx(expected, rel=1e-12)
+    X, Y, _, _ = comparison.prepare_multilabel(frame, ["rare", "flag"])
+    result = comparison.compare(X, Y, folds=2, max_rounds=20)
+    index = 3  # an asymmetric-loss candidate
+    row, (_, params) = result.results[index], comparison.MULTILABEL_CANDIDATES[index]
+    margin = result.out_of_fold[row["name"]]["margin"]
+    for fold, (train, test) in enumerate(KFold(2, shuffle=True, random_state=0).split(X)):
+        kwargs = comparison.estimator_params("xgboost", params, n_estimators=20)
+        model = comparison.estimator_class("xgboost")(n_jobs=1, **kwargs).fit(X[train],
+                                                                              Y[train])
+        expected = model.decision_function(X[test])
+        # float32 margins from the same trees: equal to the last bit
+        np.testing.assert_array_equal(margin[test], expected)
+        macro = np.mean([average_precision_score(Y[test, j], expected[:, j]) for j in range(2)])
+        assert row["macro_average_precision_folds"][fold] == pytest.approx(macro, rel=1e-12)
 
 
 @pytest.mark.parametrize("targets, message", [
