@@ -14,6 +14,7 @@ module imports no booster (XGBoost's collective only when it is running).
 from __future__ import annotations
 
 import abc
+import json
 import threading
 import weakref
 from dataclasses import dataclass
@@ -33,6 +34,47 @@ def _booster_of(data) -> str | None:
     return None
 
 
+FOCAL_METRIC = "focal_loss"
+"""The name under which the boosters report the focal metric."""
+
+# The booster attribute (XGBoost: saved with the model; LightGBM: on the
+# Python object only) holding the class weights "balanced" was fixed to.
+FITTED_ALPHA_ATTRIBUTE = "focal_gbm_fitted_alpha"
+
+
+def _booster_module(booster) -> str:
+    module = type(booster).__module__.split(".", 1)[0]
+    if module not in ("xgboost", "lightgbm"):
+        raise TypeError(f"booster must be an xgboost or lightgbm Booster, got "
+                        f"{type(booster).__name__}")
+    return module
+
+
+def attach_fitted_alpha(booster, fitted_alpha) -> None:
+    """Let ``booster`` carry the class weights its objective fixed in training.
+
+    XGBoost keeps them as a model attribute (saved with the model); a
+    LightGBM Booster as an attribute of the Python object (its files keep no
+    extra data). None (nothing was fixed) changes nothing.
+    """
+    if fitted_alpha is None:
+        return
+    value = json.dumps(np.asarray(fitted_alpha, dtype=np.float64).tolist())
+    if _booster_module(booster) == "xgboost":
+        booster.set_attr(**{FITTED_ALPHA_ATTRIBUTE: value})
+    else:
+        setattr(booster, FITTED_ALPHA_ATTRIBUTE, value)
+
+
+def carried_fitted_alpha(booster):
+    """The class weights :func:`attach_fitted_alpha` put on ``booster`` (None if none)."""
+    if _booster_module(booster) == "xgboost":
+        value = booster.attr(FITTED_ALPHA_ATTRIBUTE)
+    else:
+        value = getattr(booster, FITTED_ALPHA_ATTRIBUTE, None)
+    return None if value is None else np.asarray(json.loads(value), dtype=np.float64)
+
+
 def predict_posterior(booster, data, *, objective, **predict_params) -> NDArray:
     """Class probabilities from a booster trained with a focal objective.
 
@@ -50,8 +92,11 @@ def predict_posterior(booster, data, *, objective, **predict_params) -> NDArray:
         ``base_margin`` set on ``data`` counts too).
     data : xgboost.DMatrix, or what ``lightgbm.Booster.predict`` accepts
     objective : FocalLoss or SoftmaxFocalLoss
-        The objective trained with; ``alpha="balanced"`` must have been fixed
-        (``fit_alpha``), as the training functions do.
+        The objective trained with. For ``alpha="balanced"`` the class
+        weights fixed in training are those the booster carries (boosters
+        from :func:`~focal_gbm.xgboost_train` and :func:`~focal_gbm.lightgbm_train`
+        do; XGBoost keeps them in saved models too); otherwise the
+        objective's own, which ``fit_alpha`` must have fixed.
     **predict_params
         Passed to ``booster.predict`` (``iteration_range``, ``num_iteration``, ...).
 
@@ -75,14 +120,13 @@ def predict_posterior(booster, data, *, objective, **predict_params) -> NDArray:
     >>> bool(posterior.mean() < booster.predict(dtrain).mean())  # focal is pulled to 1/2
     True
     """
-    module = type(booster).__module__.split(".", 1)[0]
-    if module == "xgboost":
+    if _booster_module(booster) == "xgboost":
         margin = booster.predict(data, output_margin=True, **predict_params)
-    elif module == "lightgbm":
-        margin = booster.predict(data, raw_score=True, **predict_params)
     else:
-        raise TypeError(f"booster must be an xgboost or lightgbm Booster, got "
-                        f"{type(booster).__name__}")
+        margin = booster.predict(data, raw_score=True, **predict_params)
+    carried = carried_fitted_alpha(booster)
+    if carried is not None and isinstance(objective.alpha, str):
+        objective = objective.with_fitted_alpha(carried)
     return objective.posterior(margin)
 
 
@@ -189,7 +233,7 @@ class BoosterObjective(abc.ABC):
     ``_loss_totals``.
     """
 
-    name = "focal_loss"
+    name = FOCAL_METRIC
 
     def _reset_caches(self):
         self._data_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()

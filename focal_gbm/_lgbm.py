@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from ._booster import labels_and_weights, margin_repeat
-from ._validation import check_labels
-from .objective import FocalLoss
+from ._booster import attach_fitted_alpha, labels_and_weights, margin_repeat
+from ._validation import check_class_labels, check_labels
+from .objective import FocalLoss, SoftmaxFocalLoss
 
 # Header line of a built-in binary / multiclass model; a model trained with a
 # callable objective has none, and LightGBM then returns raw scores from predict().
@@ -132,16 +132,27 @@ class ArrayMetric(DatasetMetric):
         return metric_value(self.name, y_true, y_pred, weight)
 
 
-def _check_params(params: dict[str, Any]) -> dict[str, Any]:
+_NUM_CLASS_ALIASES = ("num_class", "num_classes")
+
+
+def _check_params(params: dict[str, Any], objective, y) -> dict[str, Any]:
+    """A copy of ``params`` for ``lightgbm.train`` with ``objective`` (num_class set)."""
     params = dict(params)
     for alias in ("objective", "objective_type", "app", "application", "loss"):
         if alias in params:
             raise ValueError(
-                f"params[{alias!r}] must not be set: the objective is the FocalLoss "
+                f"params[{alias!r}] must not be set: the objective is the focal loss "
                 "passed as objective="
             )
-    if "num_class" in params and params["num_class"] not in (1,):
-        raise ValueError("FocalLoss is a binary objective; params['num_class'] must be 1")
+    given = next((params.pop(a) for a in _NUM_CLASS_ALIASES if a in params), None)
+    if isinstance(objective, SoftmaxFocalLoss):
+        n_classes = int(given or objective.known_n_classes() or int(np.max(y)) + 1)
+        if n_classes < 2:
+            raise ValueError(f"params['num_class'] must be at least 2, got {n_classes}")
+        params["num_class"] = n_classes
+    elif given not in (None, 1):
+        raise ValueError("FocalLoss is a binary objective; params['num_class'] must be 1 "
+                         "(use SoftmaxFocalLoss for multi-class labels)")
     return params
 
 
@@ -214,7 +225,7 @@ def lightgbm_train(
     train_set,
     num_boost_round: int = 100,
     *,
-    objective: FocalLoss,
+    objective: FocalLoss | SoftmaxFocalLoss,
     valid_sets=None,
     **kwargs,
 ):
@@ -232,6 +243,14 @@ def lightgbm_train(
     scores as probabilities); early stopping follows LightGBM's rule (every
     metric, or the first with ``first_metric_only``).
 
+    :class:`SoftmaxFocalLoss` trains a multi-class model (``num_class`` from
+    ``params``, else from a per-class alpha, else the largest label + 1)
+    that behaves like LightGBM's ``multiclass``. ``objective`` itself is not
+    changed: ``alpha="balanced"`` is fixed on a copy from ``train_set``'s
+    labels, and the returned Booster carries those class weights (as a Python
+    attribute; LightGBM's files keep no extra data) for
+    :func:`~focal_gbm.predict_posterior`.
+
     ``train_set`` and every Dataset in ``valid_sets`` get the starting margin
     as their ``init_score`` (so validation metrics see the same margins the
     model will predict); they keep it afterwards, as LightGBM's own
@@ -242,12 +261,13 @@ def lightgbm_train(
     params : dict
         LightGBM parameters, without an objective.
     train_set : lightgbm.Dataset
-        Training data with labels in [0, 1] (and optional weights).
+        Training data with labels in [0, 1] (class indices 0..k-1 for
+        :class:`SoftmaxFocalLoss`) and optional weights.
     num_boost_round : int, default=100
         Boosting rounds.
-    objective : FocalLoss
+    objective : FocalLoss or SoftmaxFocalLoss
         The focal loss to train with. ``alpha="balanced"`` is fixed from
-        ``train_set``'s labels and weights.
+        ``train_set``'s labels and weights (on a copy).
     valid_sets : list of lightgbm.Dataset, optional
         Validation data for ``callbacks`` such as ``lightgbm.early_stopping``.
     **kwargs
@@ -272,36 +292,40 @@ def lightgbm_train(
     """
     import lightgbm
 
-    if not isinstance(objective, FocalLoss):
-        raise TypeError(f"objective must be a FocalLoss, got {type(objective).__name__}")
+    if not isinstance(objective, (FocalLoss, SoftmaxFocalLoss)):
+        raise TypeError(f"objective must be a FocalLoss or SoftmaxFocalLoss, got "
+                        f"{type(objective).__name__}")
     if kwargs.get("init_model") is not None:
         raise ValueError(
             "init_model is not supported: its predictions already include a "
             "starting margin; call lightgbm.train directly to continue training"
         )
-    params = _check_params(params)
-    params["objective"] = objective
-    named = [DatasetMetric(name) for name in metric_names(params.get("metric"))]
-    params["metric"] = "None"
     # Checked here, before LightGBM builds the Datasets: building them turns
     # NaN labels into 0, so the objective and metric could not tell any more.
+    check = check_class_labels if isinstance(objective, SoftmaxFocalLoss) else check_labels
     y, w = labels_and_weights(train_set)
-    check_labels(y, name="train_set's label")
+    check(y, name="train_set's label")
     for i, dataset in enumerate(valid_sets or []):
         if dataset is not train_set:
-            check_labels(labels_and_weights(dataset)[0], name=f"valid_sets[{i}]'s label")
+            check(labels_and_weights(dataset)[0], name=f"valid_sets[{i}]'s label")
     if y.ndim != 1:
         raise ValueError("LightGBM trains one label column at a time; y must be 1-D")
-    objective.fit_alpha(y, w)
-    init_score = objective.init_score(y, w)
+    params = _check_params(params, objective, y)
+    count = {"n_classes": params["num_class"]} if "num_class" in params else {}
+    trained = objective.fitted_copy(y, w, **count)
+    params["objective"] = trained
+    named = [DatasetMetric(name) for name in metric_names(params.get("metric"))]
+    params["metric"] = "None"
+    init_score = trained.init_score(y, w, **count)
     for dataset in [train_set, *(valid_sets or [])]:
         dataset.set_init_score(margin_repeat(init_score, dataset.get_label()))
     feval = kwargs.pop("feval", None)
     # In LightGBM's order: "built-in" metrics, then feval, here the focal metric last.
     feval = [*named, *(feval if isinstance(feval, list) else [feval] if feval else []),
-             objective.metric]
+             trained.metric]
     booster = lightgbm.train(
         params, train_set, num_boost_round, valid_sets=valid_sets, feval=feval, **kwargs
     )
-    return add_init_score(booster, init_score)
-
+    shifted = add_init_score(booster, init_score)
+    attach_fitted_alpha(shifted, trained.fitted_alpha)
+    return shifted

@@ -79,7 +79,10 @@ def check_labels(y_true: ArrayLike, *, name: str = "y_true") -> NDArray[np.float
     if np.isnan(y).any():
         raise ValueError(f"{name} contains NaN; labels must lie in [0, 1]")
     if y.size and (y.min() < 0.0 or y.max() > 1.0):
-        hint = " ({-1, 1} labels must be mapped to {0, 1})" if y.min() == -1 else ""
+        hint = (" ({-1, 1} labels must be mapped to {0, 1})" if y.min() == -1
+                else " (class indices 0..k-1 of a multi-class target: use SoftmaxFocalLoss)"
+                if y.ndim == 1 and y.min() >= 0 and np.array_equal(y, np.floor(y))
+                else "")
         raise ValueError(
             f"{name} must lie in [0, 1]{hint}, got values in [{y.min()}, {y.max()}]"
         )

@@ -11,8 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ._booster import labels_and_weights, metric_list
-from .objective import FocalLoss
+from ._booster import attach_fitted_alpha, labels_and_weights, metric_list
+from .objective import FocalLoss, SoftmaxFocalLoss
 
 # sigmoid(z0) is handed to XGBoost as a float32 probability: keep it strictly
 # inside (0, 1) after rounding, which float32 allows up to about |z0| = 16.
@@ -78,19 +78,24 @@ def xgboost_train(
     dtrain,
     num_boost_round: int = 10,
     *,
-    objective: FocalLoss,
+    objective: FocalLoss | SoftmaxFocalLoss,
     **kwargs,
 ):
     """``xgboost.train`` with a focal objective, started from the optimal margin.
 
     Sets, unless ``params`` already holds them, ``objective="binary:logistic"``
-    (so that ``Booster.predict`` returns probabilities and
-    ``predict(output_margin=True)`` margins), ``base_score`` to the
-    probability of :meth:`FocalLoss.init_score` (stored in the model, so a
-    saved and reloaded model predicts the same), and
-    ``disable_default_eval_metric``; and passes ``objective.metric`` as
-    ``custom_metric`` so that ``evals`` report the focal loss and
-    ``early_stopping_rounds`` follows it.
+    (``"multi:softprob"`` and ``num_class`` for :class:`SoftmaxFocalLoss`; so
+    that ``Booster.predict`` returns probabilities and
+    ``predict(output_margin=True)`` margins), ``base_score`` to the optimal
+    starting margin (:meth:`FocalLoss.init_score`, stored in the model, so a
+    saved and reloaded model predicts the same; one per class needs
+    XGBoost >= 3.1), and ``disable_default_eval_metric``; and passes the
+    objective's metric as ``custom_metric`` so that ``evals`` report the
+    focal loss and ``early_stopping_rounds`` follows it.
+
+    ``objective`` itself is not changed: ``alpha="balanced"`` is fixed on a
+    copy from ``dtrain``'s labels, and the booster carries those class
+    weights (a model attribute) for :func:`~focal_gbm.predict_posterior`.
 
     Built-in metrics in ``params["eval_metric"]`` (``"aucpr"``,
     ``["logloss", "auc"]``, ...) are computed by XGBoost on the probabilities
@@ -105,12 +110,13 @@ def xgboost_train(
     params : dict
         XGBoost parameters.
     dtrain : xgboost.DMatrix
-        Training data with 1-D labels in [0, 1] (and optional weights).
+        Training data with labels in [0, 1] (1-D, or 2-D for multi-label),
+        or class indices 0..k-1 for :class:`SoftmaxFocalLoss`, and optional weights.
     num_boost_round : int, default=10
         Boosting rounds.
-    objective : FocalLoss
+    objective : FocalLoss or SoftmaxFocalLoss
         The focal loss to train with. ``alpha="balanced"`` is fixed from
-        ``dtrain``'s labels and weights.
+        ``dtrain``'s labels and weights (on a copy).
     **kwargs
         Passed to ``xgboost.train`` (``evals``, ``early_stopping_rounds``,
         ``callbacks``, ``xgb_model``, ...).
@@ -134,24 +140,50 @@ def xgboost_train(
     """
     import xgboost
 
-    if not isinstance(objective, FocalLoss):
-        raise TypeError(f"objective must be a FocalLoss, got {type(objective).__name__}")
     params = dict(params)
-    configured = params.setdefault("objective", "binary:logistic")
-    if configured != "binary:logistic":
-        raise ValueError(
-            "params['objective'] must be 'binary:logistic' (it only sets how XGBoost "
-            f"turns margins into probabilities), got {configured!r}"
-        )
     y, w = labels_and_weights(dtrain)
-    objective.fit_alpha(y, w)
-    if "base_score" not in params and kwargs.get("xgb_model") is None:
-        # One probability per label column for 2-D labels (XGBoost >= 3.1).
-        params["base_score"] = base_score(objective.init_score(y, w))
+    starting = "base_score" not in params and kwargs.get("xgb_model") is None
+    if isinstance(objective, SoftmaxFocalLoss):
+        _require_objective(params, "multi:softprob")
+        n_classes = int(params.get("num_class") or objective.known_n_classes()
+                        or int(np.max(y)) + 1)
+        params["num_class"] = n_classes
+        trained = objective.fitted_copy(y, w, n_classes=n_classes)
+        if starting:
+            if not vector_intercept_supported():
+                raise ValueError(
+                    "xgboost_train with SoftmaxFocalLoss needs XGBoost >= 3.1, which keeps "
+                    "one starting margin per class in the model (base_score); with this "
+                    "XGBoost use FocalXGBClassifier, or pass base_score yourself"
+                )
+            # multi:softprob reads a vector base_score as margins, one per class.
+            params["base_score"] = trained.init_score(y, w, n_classes=n_classes).tolist()
+    elif isinstance(objective, FocalLoss):
+        _require_objective(params, "binary:logistic")
+        trained = objective.fitted_copy(y, w)
+        if starting:
+            # One probability per label column for 2-D labels (XGBoost >= 3.1).
+            params["base_score"] = base_score(trained.init_score(y, w))
+    else:
+        raise TypeError(f"objective must be a FocalLoss or SoftmaxFocalLoss, got "
+                        f"{type(objective).__name__}")
     params.setdefault("disable_default_eval_metric", 1)
     names = [m for m in metric_list(params.get("eval_metric")) if isinstance(m, str)]
     if names and "custom_metric" not in kwargs and kwargs.get("early_stopping_rounds"):
         kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), early_stopping_on_last(
             names, kwargs.pop("early_stopping_rounds"), maximize=kwargs.pop("maximize", None))]
-    kwargs.setdefault("custom_metric", objective.metric)
-    return xgboost.train(params, dtrain, num_boost_round, obj=objective, **kwargs)
+    kwargs.setdefault("custom_metric", trained.metric)
+    booster = xgboost.train(params, dtrain, num_boost_round, obj=trained, **kwargs)
+    attach_fitted_alpha(booster, trained.fitted_alpha)
+    return booster
+
+
+def _require_objective(params: dict, expected: str):
+    """Set XGBoost's objective to ``expected``: it only chooses how margins become
+    probabilities (the gradients are the focal loss's)."""
+    configured = params.setdefault("objective", expected)
+    if configured != expected:
+        raise ValueError(
+            f"params['objective'] must be {expected!r} (it only sets how XGBoost turns "
+            f"margins into probabilities), got {configured!r}"
+        )

@@ -15,6 +15,7 @@ booster.
 from __future__ import annotations
 
 import abc
+import copy
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -81,6 +82,35 @@ class _FocalObjective(BoosterObjective):
         # Set only by fit_alpha(): class weights pinned for every later use.
         self._fitted_alpha = None
         self._reset_caches()
+
+    @property
+    def fitted_alpha(self):
+        """The class weights :meth:`fit_alpha` fixed for ``alpha="balanced"`` (else None).
+
+        A float (binary), an array of one weight per label column or per
+        class; what :meth:`posterior` and the metric use without labels.
+        """
+        return self._fitted_alpha
+
+    def with_fitted_alpha(self, fitted_alpha):
+        """A copy of this objective whose ``"balanced"`` class weights are ``fitted_alpha``.
+
+        ``self`` is not changed. ``fitted_alpha`` is what :attr:`fitted_alpha`
+        held after training (a booster from :func:`~focal_gbm.xgboost_train`
+        or :func:`~focal_gbm.lightgbm_train` carries it); None unpins them.
+        """
+        copied = copy.copy(self)  # __getstate__ / __setstate__: fresh caches
+        copied._fitted_alpha = (None if fitted_alpha is None or not isinstance(self.alpha, str)
+                                else check_alpha(fitted_alpha, name="fitted_alpha"))
+        return copied
+
+    def fitted_copy(self, y_true, sample_weight=None, **kwargs):
+        """A copy of this objective with ``"balanced"`` class weights fixed from these labels.
+
+        :meth:`fit_alpha` on a copy: ``self`` is not changed, so one objective
+        can train on several data sets. ``kwargs`` as :meth:`fit_alpha`'s.
+        """
+        return self.with_fitted_alpha(None).fit_alpha(y_true, sample_weight, **kwargs)
 
     @classmethod
     def _from_checked(cls, **params):
@@ -201,9 +231,14 @@ class _FocalObjective(BoosterObjective):
     def loss(
         self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> NDArray:
-        """Per-example focal loss, multiplied by the sample weights, in the margin's dtype."""
+        """Per-example focal loss, multiplied by the sample weights, in the margin's dtype.
+
+        A loss beyond the dtype's largest value (a float32 margin far on the
+        wrong side times a large weight) is inf, its true rounding.
+        """
         y, z, w = self._checked(y_true, margin, sample_weight)
-        return self._loss_values(y, z, w).astype(_float_dtype(z), copy=False)
+        with np.errstate(over="ignore"):  # inf is the correctly rounded value there
+            return self._loss_values(y, z, w).astype(_float_dtype(z), copy=False)
 
     def grad_hess(
         self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None

@@ -46,10 +46,11 @@ def _representable(z, w, dtype):
     always be finite.
     """
     weight = 1.0 if w is None else np.asarray(w, dtype=np.float64)
-    bound = weight * (np.abs(np.asarray(z, dtype=np.float64)) + 1.0)
-    if np.ndim(bound) == 2 or np.ndim(z) == 2:
-        bound = np.broadcast_to(weight if np.ndim(weight) == 0 else weight[:, None],
-                                np.shape(z)) * (np.abs(np.asarray(z, np.float64)) + 1.0)
+    with np.errstate(over="ignore", invalid="ignore"):  # inf bounds are the point here
+        bound = weight * (np.abs(np.asarray(z, dtype=np.float64)) + 1.0)
+        if np.ndim(bound) == 2 or np.ndim(z) == 2:
+            bound = np.broadcast_to(weight if np.ndim(weight) == 0 else weight[:, None],
+                                    np.shape(z)) * (np.abs(np.asarray(z, np.float64)) + 1.0)
     return bound < float(np.finfo(dtype).max)
 
 
@@ -59,7 +60,7 @@ def _sum_fits(z, w) -> bool:
     magnitude = np.abs(np.asarray(z, dtype=np.float64)) + 1.0
     if magnitude.ndim == 2:
         magnitude = magnitude.sum(axis=1)
-    with np.errstate(over="ignore"):
+    with np.errstate(over="ignore", invalid="ignore"):
         return bool(np.sum(weight * magnitude) < np.finfo(np.float64).max)
 
 
