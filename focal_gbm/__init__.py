@@ -6,8 +6,9 @@ objective and a metric for both boosters; :func:`xgboost_train` and
 return boosters whose ``predict`` gives probabilities.
 
 Neither booster is imported by ``import focal_gbm``: the scikit-learn
-estimators ``FocalXGBClassifier`` and ``FocalLGBMClassifier`` are loaded on
-first access (and so are not part of ``from focal_gbm import *``).
+estimators ``FocalXGBClassifier``, ``FocalLGBMClassifier`` and
+``FocalOneVsRestClassifier`` are loaded on first access (``from focal_gbm
+import *`` imports those whose booster is installed).
 """
 
 from ._booster import predict_posterior
@@ -19,8 +20,8 @@ from .objective import DEFAULT_HESSIAN, FocalLoss, SoftmaxFocalLoss
 
 __version__ = "0.1.0"
 
-# The estimators subclass nothing from the boosters but read their parameter
-# lists, so they import xgboost / lightgbm: load them on first use only.
+# The estimators subclass the boosters' classifiers, so they import xgboost /
+# lightgbm: load them on first use only.
 _LAZY = {
     "FocalXGBClassifier": ("._xgb_sklearn", "xgboost"),
     "FocalLGBMClassifier": ("._lgbm_sklearn", "lightgbm"),
@@ -39,7 +40,17 @@ def __dir__():
     return sorted(list(globals()) + list(_LAZY))
 
 
+def _installed(module: str) -> bool:
+    from importlib.util import find_spec
+
+    return find_spec(module) is not None
+
+
+# The estimators of the installed boosters (so that ``from focal_gbm import *``
+# works with either booster missing).
 __all__ = [
+    *(name for name, (_, extra) in _LAZY.items()
+      if name.startswith("Focal") and _installed(extra) and _installed("sklearn")),
     "DEFAULT_HESSIAN",
     "FocalLoss",
     "SoftmaxFocalLoss",

@@ -11,7 +11,7 @@ import numpy as np
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.validation import check_is_fitted
 
-from ._booster import metric_list
+from ._booster import FOCAL_METRIC, metric_list
 from ._lgbm import ArrayMetric, add_init_score, metric_names
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
@@ -30,6 +30,8 @@ from .multilabel import FocalOneVsRestClassifier, _ConstantLabel
 _META_PREFIX = "focal_gbm:"
 # The estimator's metadata in a multi-label model's folder (save_model).
 _MULTILABEL_MANIFEST = "focal_gbm.json"
+# Names that read as one model file, refused for a multi-label model's folder.
+_MODEL_FILE_SUFFIXES = (".txt", ".json", ".model", ".lgb", ".lgbm", ".bin", ".ubj", ".pkl")
 
 
 def _has_eval_xy(wrapper_class) -> bool:
@@ -45,10 +47,12 @@ _DOC = FOCAL_PARAMS_DOC + """**params
     ``"multi_logloss"``, ``"multi_error"`` (and LightGBM's aliases) are computed
     on the sigmoid (softmax) of the margins, the focal probabilities (ranking
     metrics equal those of ``predict_proba``), callables
-    ``f(y_true, y_pred[, weight])`` on ``predict_proba``'s probabilities;
-    they are reported before the focal metric (``focal_loss``), and early
-    stopping follows LightGBM's rule (every metric, or the first with
-    ``first_metric_only``).
+    ``f(y_true, y_pred[, weight])`` (LightGBM's form) or
+    ``f(y_true, y_score, *, sample_weight=None)`` (scikit-learn's) on
+    ``predict_proba``'s probabilities. Without named metrics the focal metric
+    (``focal_loss``) is recorded; named metrics replace it (name
+    ``"focal_loss"`` to keep it), and early stopping follows LightGBM's rule
+    over what is recorded (every metric, or the first with ``first_metric_only``).
 """
 
 
@@ -173,17 +177,35 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         """The wrapper's ``eval_metric``: LightGBM's metrics, the user's callables, focal.
 
         In LightGBM's order (the ``metric`` parameter, ``fit``'s named
-        metrics, then callables), the focal metric last. The named metrics
-        are computed here on the sigmoid (softmax) of the margins, where
+        metrics, then callables). Metrics the user names, in the constructor
+        (as in ``LGBMClassifier``) or in ``fit``, replace the objective's own
+        metric (here ``focal_loss``): only they are recorded and stop
+        training. ``fit``'s differ from ``LGBMClassifier``, which keeps its
+        objective's metric there, by measurement: stopping on ``focal_loss``
+        too ended training early and cost average precision
+        (``benchmarks/results/early_stopping.md``). The name ``"focal_loss"``
+        adds it back, last. The named metrics are
+        computed here on the sigmoid (softmax) of the margins, where
         LightGBM's own would read the margins of a callable objective as
         probabilities; callables receive ``predict_proba``'s probabilities.
         """
-        extra = metric_list(eval_metric)
-        names = metric_names(metric) + metric_names([m for m in extra if isinstance(m, str)])
+        def without_focal(items) -> tuple[list, bool]:
+            items = [m.strip() for m in items.split(",")] if isinstance(items, str) \
+                else metric_list(items)
+            kept = [m for m in items if not (isinstance(m, str) and m == FOCAL_METRIC)]
+            return kept, len(kept) < len(items)
+
+        constructor, focal_named = without_focal(metric)
+        extra, focal_in_fit = without_focal(eval_metric)
+        names = metric_names(constructor) + metric_names([m for m in extra
+                                                          if isinstance(m, str)])
+        callables = [m for m in extra if callable(m)]
+        # The objective's metric unless the user named metrics of their own.
+        focal = focal_named or focal_in_fit or not (names or callables)
         return [*(ArrayMetric(name) for name in dict.fromkeys(names)),
                 *(ProbabilityMetric(m, multilabel=False, posterior=self._posterior_objective,
-                                    lightgbm=True) for m in extra if callable(m)),
-                self.objective_.sklearn_metric(lightgbm=True)]
+                                    lightgbm=True) for m in callables),
+                *([self.objective_.sklearn_metric(lightgbm=True)] if focal else [])]
 
     # -------------------------------------------- LGBMClassifier's fitted API
     # Read from booster_, so they also hold after load_model.
@@ -238,7 +260,13 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         """
         check_is_fitted(self, "objective_")
         if self.multilabel_:
-            self._save_multilabel(Path(filename))
+            folder = Path(filename)
+            if folder.is_file() or folder.suffix.lower() in _MODEL_FILE_SUFFIXES:
+                raise ValueError(
+                    f"a multi-label FocalLGBMClassifier holds one booster per label and saves "
+                    f"them to a folder; give a folder name, not a file name: {str(filename)!r}"
+                )
+            self._save_multilabel(folder)
             return self
         with open(filename, "w") as f:
             f.write(self._model_text())

@@ -170,8 +170,19 @@ def _checked_sample_weight(sample_weight, X):
     return weight
 
 
+def _is_polars(X) -> bool:
+    return type(X).__module__.split(".", 1)[0] == "polars" and hasattr(X, "to_pandas")
+
+
 def validate_X(estimator, X, *, reset: bool):
-    """scikit-learn's checks of X; DataFrames keep their dtypes (categories)."""
+    """scikit-learn's checks of X; DataFrames keep their dtypes (categories).
+
+    A polars DataFrame becomes a pandas one first (its Categorical and Enum
+    columns pandas categories), which both boosters take with their
+    categorical support.
+    """
+    if _is_polars(X):
+        X = X.to_pandas()
     if _is_dataframe(X):
         _sk_validate_data(estimator, X, reset=reset, skip_check_array=True)
         return X
@@ -179,6 +190,25 @@ def validate_X(estimator, X, *, reset: bool):
         estimator, X, reset=reset, accept_sparse=("csr", "csc"),
         dtype=(np.float64, np.float32), **{_FINITE: "allow-nan"},
     )
+
+
+def refuse_unknown_focal_names(owner: str, params: dict):
+    """A TypeError for a ``focal_*`` name that is no focal parameter (a typo).
+
+    Booster parameters outside the signature are passed on to the booster
+    as the parents' ``**kwargs`` are; a misspelled focal parameter would be
+    passed on too, and silently do nothing.
+    """
+    import difflib
+
+    for name in params:
+        if name.startswith("focal_") and name not in _FOCAL_DEFAULTS:
+            close = difflib.get_close_matches(name, list(_FOCAL_DEFAULTS), n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise TypeError(
+                f"{owner} got an unexpected focal parameter {name!r}{hint}; the focal "
+                f"parameters are {', '.join(_FOCAL_DEFAULTS)}"
+            )
 
 
 def make_init(booster_defaults: dict, docstring: str):
@@ -191,6 +221,7 @@ def make_init(booster_defaults: dict, docstring: str):
     """
 
     def __init__(self, **kwargs):
+        refuse_unknown_focal_names(type(self).__name__, kwargs)
         for name, default in {**_FOCAL_DEFAULTS, **booster_defaults}.items():
             setattr(self, name, kwargs.pop(name, default))
         # Booster parameters outside the signature (e.g. LightGBM's verbose),
@@ -267,6 +298,7 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         return params
 
     def set_params(self, **params):
+        refuse_unknown_focal_names(type(self).__name__, params)
         valid = set(self._get_param_names())
         for key in [k for k in params if k not in valid]:
             self._extra_params[key] = params.pop(key)
@@ -324,7 +356,7 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
                           else check_gamma(self.focal_gamma_neg, name="focal_gamma_neg")),
             "clip": check_clip(self.focal_clip, name="focal_clip"),
         }
-        what = "labels" if multilabel else "classes"
+        what, each = ("labels", "label") if multilabel else ("classes", "class")
         for name in ("focal_gamma", "focal_alpha", "focal_gamma_neg", "focal_clip"):
             value = getattr(self, name)
             if np.ndim(value) == 1 and (n_classes == 2 and not multilabel):
@@ -333,8 +365,17 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
                     "weight of classes_[1]), got an array"
                 )
             per_column(value, n_classes, name=name,
-                       counted=f"y has {{n}} {what}; give one value per {what[:-1]}, "
+                       counted=f"y has {{n}} {what}; give one value per {each}, "
                                "in the order of classes_")
+        if (n_classes > 2 and not multilabel and params["alpha"] is not None
+                and not isinstance(params["alpha"], str) and np.ndim(params["alpha"]) == 0):
+            # One number cannot be the binary weight of classes_[1] here, and the
+            # same weight for every class would silently mean no weighting.
+            raise ValueError(
+                f"focal_alpha must give one weight per class for a multi-class problem (y "
+                f"has {n_classes} classes, in the order of classes_), 'balanced' or None; "
+                f"got the single value {self.focal_alpha!r}"
+            )
         if multilabel or n_classes == 2:
             return FocalLoss._from_checked(**params, **asymmetric)
         if np.ndim(self.focal_gamma) == 1:
@@ -556,15 +597,28 @@ class ProbabilityMetric:
     parents' estimators hand them probabilities (of ``classes_[1]`` for two
     classes). This restores that: the margins are mapped as ``predict_proba``
     maps them. The call follows the booster's convention: XGBoost's
-    ``(y_true, y_score[, sample_weight=])`` and the value, LightGBM's
-    ``(y_true, y_pred[, weight[, group]])`` and its ``(name, value,
-    is_higher_better)``. A module-level class so that fitted estimators pickle.
+    ``(y_true, y_score[, sample_weight=])`` and the value; for LightGBM, its
+    ``(y_true, y_pred[, weight[, group]])`` by the number of positional
+    parameters (as ``LGBMClassifier``), or scikit-learn's
+    ``f(y_true, y_score, *, sample_weight=...)``; a plain number returned is
+    reported under the function's name, higher-is-better when the name ends
+    in ``score`` (scikit-learn's convention: ``roc_auc_score``, not
+    ``log_loss``). A module-level class so that fitted estimators pickle.
     """
 
     def __init__(self, func, *, multilabel: bool, posterior, lightgbm: bool):
         self.func, self.multilabel, self.posterior = func, multilabel, posterior
         self.__name__ = getattr(func, "__name__", type(func).__name__)
-        self._n_args = len(inspect.signature(func).parameters) if lightgbm else None
+        self._lightgbm = lightgbm
+        try:
+            parameters = inspect.signature(func).parameters.values()
+        except (TypeError, ValueError):  # a callable without a signature (a builtin)
+            parameters = []
+        positional = [p for p in parameters
+                      if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        self._n_args = min(len(positional), 4) if positional else 2
+        self._weight_keyword = any(p.name == "sample_weight" for p in parameters)
+        self._higher_is_better = self.__name__.endswith("score")
 
     def _proba(self, margin):
         proba = proba_from_margin(np.asarray(margin, dtype=np.float64), self.multilabel,
@@ -573,11 +627,19 @@ class ProbabilityMetric:
 
     def __call__(self, y_true, y_score, sample_weight=None):
         proba = self._proba(y_score)
-        if self._n_args is not None:  # LightGBM: by the callable's arity, as LGBMClassifier
-            return self.func(y_true, proba, *(sample_weight, None)[:self._n_args - 2])
-        if sample_weight is None:
-            return self.func(y_true, proba)
-        return self.func(y_true, proba, sample_weight=sample_weight)
+        if not self._lightgbm:
+            if sample_weight is None:
+                return self.func(y_true, proba)
+            return self.func(y_true, proba, sample_weight=sample_weight)
+        if self._n_args > 2:  # LightGBM's (y_true, y_pred, weight[, group])
+            value = self.func(y_true, proba, *(sample_weight, None)[:self._n_args - 2])
+        elif self._weight_keyword and sample_weight is not None:
+            value = self.func(y_true, proba, sample_weight=sample_weight)
+        else:
+            value = self.func(y_true, proba)
+        if isinstance(value, tuple):  # LightGBM's (name, value, is_higher_better)
+            return value
+        return self.__name__, float(value), self._higher_is_better
 
 
 def class_weight_table(objective, n_classes: int, multilabel: bool) -> NDArray:

@@ -19,6 +19,8 @@ from ._xgb import base_score, early_stopping_on_last, vector_intercept_supported
 from .multilabel import warn_constant_labels
 
 _ATTR = "focal_gbm"
+# XGBoost's metrics that abort on multi-label models.
+_NO_MULTILABEL_METRICS = ("auc", "aucpr")
 # "1" when the starting margins are the model's base_score (vector intercept).
 _INTERCEPT_ATTR = "focal_gbm_intercept"
 
@@ -154,6 +156,16 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         if len(custom) > 1:
             raise ValueError("eval_metric holds more than one callable: XGBoost takes one "
                              "custom metric")
+        ranking = [m for m in names if m.split("@")[0] in _NO_MULTILABEL_METRICS]
+        if self.multilabel_ and ranking:
+            # XGBoost's AUC metrics check one prediction per label row and
+            # abort on a multi-label model (plain XGBClassifier too).
+            raise ValueError(
+                f"eval_metric {ranking[0]!r} fails inside XGBoost for multi-label targets "
+                "(plain XGBClassifier too); pass a callable instead, e.g. "
+                "sklearn.metrics.average_precision_score or roc_auc_score (the macro "
+                "average over labels of predict_proba's probabilities)"
+            )
         if custom:
             last = ProbabilityMetric(custom[0], multilabel=self.multilabel_,
                                      posterior=self._posterior_objective, lightgbm=False)
