@@ -43,7 +43,10 @@ def __dir__():
 def _installed(module: str) -> bool:
     from importlib.util import find_spec
 
-    return find_spec(module) is not None
+    try:
+        return find_spec(module) is not None
+    except (ImportError, ValueError):  # a finder that refuses it: not usable here
+        return False
 
 
 # The estimators of the installed boosters (so that ``from focal_gbm import *``

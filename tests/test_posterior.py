@@ -338,8 +338,9 @@ def test_predict_posterior_maps_a_plain_boosters_margins(booster):
         model = lightgbm_train({"num_leaves": 7, "verbose": -1}, lgb.Dataset(X, y), 10,
                                objective=loss)
         margin = model.predict(X, raw_score=True)
+    # "balanced" is fixed on a copy of loss from the training labels
     np.testing.assert_array_equal(predict_posterior(model, data, objective=loss),
-                                  loss.posterior(margin))
+                                  loss.fitted_copy(y).posterior(margin))
     with pytest.raises(TypeError, match="booster"):
         predict_posterior(object(), data, objective=loss)
 
