@@ -1,6 +1,6 @@
 """`focal-gbm compare` itself: wall time on wide data, and whether its speed-ups change the answer.
 
-    python benchmarks/bench_compare.py          # writes results/compare.md, BENCHMARKS.md's section
+    python benchmarks/bench_compare.py          # writes results/compare.md
     python benchmarks/bench_compare.py --quick  # 3 datasets
 
 1. Wall time of `focal-gbm compare DATA --target label` (default settings, as
@@ -113,8 +113,6 @@ def main():
     suffix = "_quick" if args.quick else ""
     (args.out / f"compare{suffix}.md").write_text(report + "\n")
     print(report)
-    if not args.quick:
-        _common.write_section(_common.BENCHMARKS_MD, "compare", report)
 
 
 if __name__ == "__main__":

@@ -140,9 +140,6 @@ def main():
     _common.write_csv(args.out / f"multilabel{suffix}.csv", rows)
     _common.write_csv(args.out / f"multilabel_per_label{suffix}.csv", per_label)
     (args.out / f"multilabel{suffix}.md").write_text(report)
-    if not args.quick:
-        _common.write_section(_common.BENCHMARKS_MD, "multilabel",
-                              report.replace("# Multi-label benchmark", "## Multi-label", 1))
     print(report)
 
 

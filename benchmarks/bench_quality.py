@@ -158,9 +158,6 @@ def main():
     _common.save_results(args, "quality", rows, report)
     suffix = "_quick" if args.quick else ""
     reliability_figure(out_of_fold, args.out / f"reliability{suffix}.png")
-    if not args.quick:
-        _common.write_section(_common.BENCHMARKS_MD, "quality",
-                              report.replace("# Model quality benchmark", "## Model quality", 1))
 
 
 def _table(rows, booster):

@@ -19,22 +19,22 @@ that a noisy shared machine affects both sides alike.
    20 rounds, focal vs built-in, and the fixed part of the difference (what
    loading the compiled kernels costs before any data).
 
-6. the asymmetric loss (``--asymmetric``, a separate section): binary
+6. the asymmetric loss (``--asymmetric``, its own results file): binary
    training as in 2 at 1e5 and 1e6 rows, built-in vs focal loss (gamma 2)
    vs ASL at the paper's setting (gamma_pos 0, gamma_neg 4, clip 0.05) and
    without its clip, interleaved in one run.
 
-5. first use (``--first-use``, a separate section): in a fresh process, the
+5. first use (``--first-use``, its own results file): in a fresh process, the
    time of a first ``FocalXGBClassifier().fit`` on 2,000 rows minus that of
    ``XGBClassifier().fit`` on the same data just before it (so both pay
    XGBoost's own start-up once), with an empty kernel cache (cold: compiling)
    and with the cache the cold run left (warm), for binary, 3-class softmax
    and ``xgboost_train`` with ``FocalLoss``; median of fresh processes.
 
-    python benchmarks/bench_speed.py            # writes results/speed.md, BENCHMARKS.md's section
+    python benchmarks/bench_speed.py            # writes results/speed.md
     python benchmarks/bench_speed.py --quick    # small sizes, 2 repeats
-    python benchmarks/bench_speed.py --first-use  # results/first_use.md, its own section
-    python benchmarks/bench_speed.py --asymmetric  # results/speed_asymmetric.md, its own section
+    python benchmarks/bench_speed.py --first-use  # results/first_use.md
+    python benchmarks/bench_speed.py --asymmetric  # results/speed_asymmetric.md
 """
 
 from __future__ import annotations
@@ -552,8 +552,6 @@ def main(argv=None):
         out = Path(__file__).parent / "results"
         out.mkdir(exist_ok=True)
         (out / f"speed_asymmetric{'_quick' if args.quick else ''}.md").write_text(text)
-        if not args.quick:
-            _common.write_section(_common.BENCHMARKS_MD, "speed-asymmetric", text)
         print(text)
         return
     if args.first_use_child:
@@ -564,8 +562,6 @@ def main(argv=None):
         out = Path(__file__).parent / "results"
         out.mkdir(exist_ok=True)
         (out / f"first_use{'_quick' if args.quick else ''}.md").write_text(text + "\n")
-        if not args.quick:
-            _common.write_section(_common.BENCHMARKS_MD, "first-use", text)
         print(text)
         return
     if args.memory_child:
@@ -596,8 +592,6 @@ def main(argv=None):
     out = Path(__file__).parent / "results"
     out.mkdir(exist_ok=True)
     (out / f"speed{'_quick' if args.quick else ''}.md").write_text(text)
-    if not args.quick:
-        _common.write_section(_common.BENCHMARKS_MD, "speed", text)
     print(text)
 
 
