@@ -86,7 +86,7 @@ FOCAL_ATTRIBUTES_DOC = """    classes_ : ndarray of shape (n_classes,)
         Whether ``y`` was a 2-D 0/1 indicator matrix.
     n_features_in_ : int
         Number of features seen in ``fit``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (n_features,)
         Column names of a DataFrame ``X``; absent otherwise.
     objective_ : FocalLoss or SoftmaxFocalLoss
         The fitted objective (``objective_.posterior`` maps margins to
@@ -144,9 +144,19 @@ def plain_fitted_attributes(*names: str):
 
 
 def with_focal_attributes(cls):
-    """Put the attributes every focal estimator has into ``cls``'s ``Attributes`` section."""
-    if cls.__doc__ is not None:  # python -OO strips docstrings
-        cls.__doc__ = cls.__doc__.replace("%(focal_attributes)s", FOCAL_ATTRIBUTES_DOC.strip())
+    """Complete ``cls``'s docstring: its ``__init__``'s ``Parameters`` section (as
+    scikit-learn documents an estimator's parameters on the class) before the
+    ``Attributes`` section, which gets the attributes every focal estimator has."""
+    if cls.__doc__ is None:  # python -OO strips docstrings
+        return cls
+    doc = cls.__doc__.replace("%(focal_attributes)s", FOCAL_ATTRIBUTES_DOC.strip())
+    parameters = cls.__init__.__doc__ or ""
+    marker = "\n    Attributes\n    ----------\n"
+    if parameters.startswith("Parameters") and marker in doc:
+        indented = "".join(f"    {line}" if line.strip() else line
+                           for line in parameters.strip().splitlines(keepends=True))
+        doc = doc.replace(marker, f"\n{indented}\n{marker}", 1)
+    cls.__doc__ = doc
     return cls
 
 

@@ -71,7 +71,7 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         ``evals_result()``); absent without ``eval_set``.
     best_iteration, best_score : int, float
         Under early stopping, as ``XGBClassifier`` (read from the booster).
-    feature_importances_ : ndarray of shape (n_features_in_,)
+    feature_importances_ : ndarray of shape (n_features,)
         As ``XGBClassifier.feature_importances_``.
 
     Examples
