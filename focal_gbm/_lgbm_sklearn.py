@@ -190,8 +190,8 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         probabilities; callables receive ``predict_proba``'s probabilities.
         """
         def without_focal(items) -> tuple[list, bool]:
-            items = [m.strip() for m in items.split(",")] if isinstance(items, str) \
-                else metric_list(items)
+            items = ([m.strip() for m in items.split(",")] if isinstance(items, str)
+                     else metric_list(items))
             kept = [m for m in items if not (isinstance(m, str) and m == FOCAL_METRIC)]
             return kept, len(kept) < len(items)
 

@@ -479,8 +479,7 @@ def mark_best(results: list[dict], metric: str = "average_precision", level: flo
     """
     best, tied, p_values = best_and_tied(results, metric, level)
     for i, row in enumerate(results):
-        row["best"], row["tied_with_best"], row["p_value_vs_best"] = i == best, tied[i], \
-            p_values[i]
+        row.update(best=i == best, tied_with_best=tied[i], p_value_vs_best=p_values[i])
 
 
 def best_and_tied(results: list[dict], metric: str, level: float = 0.05):
@@ -708,14 +707,13 @@ def compare(X, y, *, booster: str = "xgboost", folds: int = 5, seed: int = 0,
         raise InputError(f"{what} has {rare} rows; {folds} folds need at least {needed}")
     settings = _Settings(booster, seed, max_rounds, learning_rate, early_stopping)
     if multilabel:
-        candidates, metrics, metric = MULTILABEL_CANDIDATES, MULTILABEL_METRICS, \
-            "macro_average_precision"
-        splitter, score = KFold(folds, shuffle=True, random_state=seed), \
-            _fit_and_score_multilabel
+        candidates, metrics, score = (MULTILABEL_CANDIDATES, MULTILABEL_METRICS,
+                                      _fit_and_score_multilabel)
+        splitter = KFold(folds, shuffle=True, random_state=seed)
     else:
-        candidates, metrics, metric = CANDIDATES, METRICS, "average_precision"
-        splitter, score = StratifiedKFold(folds, shuffle=True, random_state=seed), \
-            _fit_and_score
+        candidates, metrics, score = CANDIDATES, METRICS, _fit_and_score
+        splitter = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    metric = metrics[0]  # (macro) average precision: the marks and the recommendation
     splits = list(splitter.split(X, y))
     _warm_up(X, y, candidates, settings)
     results, out_of_fold = _cross_validate(
@@ -724,14 +722,14 @@ def compare(X, y, *, booster: str = "xgboost", folds: int = 5, seed: int = 0,
     chosen = recommend(results, metric=metric, standard_errors=standard_errors)
     for i, row in enumerate(results):
         row["recommended"] = i == chosen
-    return Comparison(results, _recommendation(results[chosen], candidates[chosen][1],
-                                               settings, metric, standard_errors,
-                                               results),
-                      metric, booster, folds, seed, y, out_of_fold)
+    recommendation = _recommendation(results, chosen, candidates[chosen][1], settings, metric,
+                                     standard_errors)
+    return Comparison(results, recommendation, metric, booster, folds, seed, y, out_of_fold)
 
 
-def _recommendation(row: dict, params: dict, settings: _Settings, metric: str,
-                    standard_errors: float, results: list[dict]) -> Recommendation:
+def _recommendation(results: list[dict], chosen: int, params: dict, settings: _Settings,
+                    metric: str, standard_errors: float) -> Recommendation:
+    row = results[chosen]
     trees = max(1, int(round(row["trees"])))
     kwargs = estimator_params(settings.booster, params, n_estimators=trees,
                               learning_rate=settings.learning_rate, seed=settings.seed)
