@@ -240,10 +240,54 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
 
     n_iter_ = n_estimators_
 
-    def _margin(self, X):
+    def predict(self, X, raw_score=False, start_iteration=0, num_iteration=None,
+                pred_leaf=False, pred_contrib=False, validate_features=False, **kwargs):
+        """The class the focal margins choose for each sample, as ``LGBMClassifier.predict``.
+
+        With ``raw_score``, ``pred_leaf`` or ``pred_contrib`` the booster's
+        output instead, as the parent returns it: margins (the starting margin
+        included, in the first trees), leaf indices, or feature contributions
+        that add up to the margin. ``start_iteration`` / ``num_iteration``
+        select trees (default: up to the best iteration after early stopping);
+        ``validate_features`` and ``**kwargs`` (``predict_disable_shape_check``,
+        ...) go to ``Booster.predict``.
+        """
+        output = self._booster_output(X, raw_score, start_iteration, num_iteration, pred_leaf,
+                                      pred_contrib, validate_features, kwargs)
+        return output if raw_score or pred_leaf or pred_contrib else self._labels(output)
+
+    def predict_proba(self, X, raw_score=False, start_iteration=0, num_iteration=None,
+                      pred_leaf=False, pred_contrib=False, validate_features=False, **kwargs):
+        """Class probabilities, shape (n_samples, n_classes), as ``LGBMClassifier.predict_proba``.
+
+        The class probabilities behind the focal margins by default, the
+        focal probabilities with ``focal_probability="focal"``; (n_samples,
+        n_labels) for a multi-label target. The keywords as for :meth:`predict`.
+        """
+        output = self._booster_output(X, raw_score, start_iteration, num_iteration, pred_leaf,
+                                      pred_contrib, validate_features, kwargs)
+        return output if raw_score or pred_leaf or pred_contrib else self._proba(output)
+
+    def _booster_output(self, X, raw_score, start_iteration, num_iteration, pred_leaf,
+                        pred_contrib, validate_features, kwargs):
+        """Margins, or the leaves / contributions asked for (``Booster.predict``'s)."""
+        params = {"start_iteration": start_iteration, "num_iteration": num_iteration,
+                  "validate_features": validate_features, **kwargs}
+        if pred_leaf or pred_contrib:
+            params.update(pred_leaf=pred_leaf, pred_contrib=pred_contrib)
+        return self._decision(X, **params)
+
+    def _margin(self, X, **predict_params):
         if self.multilabel_:
+            defaults = {"start_iteration": 0, "num_iteration": None, "validate_features": False}
+            selected = [k for k, v in predict_params.items() if defaults.get(k, v is None) != v]
+            if selected:
+                raise ValueError(
+                    f"a multi-label FocalLGBMClassifier holds one booster per label: pass "
+                    f"{sorted(selected)} to one_vs_rest_.estimators_[j].predict"
+                )
             return self.one_vs_rest_.decision_function(X)
-        return self.booster_.predict(X, raw_score=True)
+        return self.booster_.predict(X, raw_score=True, **predict_params)
 
     def save_model(self, filename):
         """Write the model in LightGBM's text format.

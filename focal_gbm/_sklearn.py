@@ -515,9 +515,19 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         (n_samples, n_classes) for more, (n_samples, n_labels) for multi-label
         targets (one log-odds per label).
         """
+        return self._decision(X)
+
+    def _decision(self, X, **predict_params):
+        """Margins of validated ``X``; ``predict_params`` are the booster's (``_margin``)."""
         check_is_fitted(self, "objective_")
         X = self._validate_X(X, reset=False)
-        return np.asarray(self._margin(X), dtype=np.float64)
+        return np.asarray(self._margin(X, **predict_params), dtype=np.float64)
+
+    def _proba(self, margin):
+        return proba_from_margin(margin, self.multilabel_, self._posterior_objective)
+
+    def _labels(self, margin):
+        return labels_from_margin(margin, self.classes_, self.multilabel_)
 
     def predict_proba(self, X):
         """Class probabilities, shape (n_samples, n_classes); rows sum to 1.
@@ -527,8 +537,7 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         targets, the probability of each label, shape (n_samples, n_labels),
         as ``XGBClassifier`` returns them.
         """
-        return proba_from_margin(self.decision_function(X), self.multilabel_,
-                                 self._posterior_objective)
+        return self._proba(self._decision(X))
 
     @property
     def _posterior_objective(self):
@@ -544,7 +553,7 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         (1/2 for ``focal_alpha=None``, so that ``predict`` is the argmax of
         ``predict_proba`` for equal class weights).
         """
-        return labels_from_margin(self.decision_function(X), self.classes_, self.multilabel_)
+        return self._labels(self._decision(X))
 
     # ------------------------------------------------------------ metadata
     def _metadata(self) -> str:

@@ -213,8 +213,41 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         check_is_fitted(self, "booster_")
         return self._booster_model.apply(self._validate_X(X, reset=False), iteration_range)
 
-    def _margin(self, X):
-        return self._booster_model.predict(X, output_margin=True) + self._margin_offset
+    def predict(self, X, *, output_margin=False, validate_features=True, base_margin=None,
+                iteration_range=None):
+        """The class the focal margins choose for each sample, as ``XGBClassifier.predict``.
+
+        ``output_margin=True`` returns the margins instead (the starting
+        margin included, as :meth:`decision_function`). ``base_margin`` (one
+        margin per row, or per row and output) replaces the starting margin,
+        as it replaces ``base_score`` for the parent; ``iteration_range``
+        selects trees (default: up to the best iteration after early
+        stopping); ``validate_features`` checks feature names. For two
+        classes (and each label) the chosen class is ``classes_[1]`` where the
+        margin is positive.
+        """
+        margin = self._decision(X, validate_features=validate_features,
+                                base_margin=base_margin, iteration_range=iteration_range)
+        return margin if output_margin else self._labels(margin)
+
+    def predict_proba(self, X, *, validate_features=True, base_margin=None,
+                      iteration_range=None):
+        """Class probabilities, shape (n_samples, n_classes), as ``XGBClassifier.predict_proba``.
+
+        The class probabilities behind the focal margins by default, the
+        focal probabilities with ``focal_probability="focal"``; (n_samples,
+        n_labels) for a multi-label target. The keywords as for :meth:`predict`.
+        """
+        return self._proba(self._decision(X, validate_features=validate_features,
+                                          base_margin=base_margin,
+                                          iteration_range=iteration_range))
+
+    def _margin(self, X, *, validate_features=True, base_margin=None, iteration_range=None):
+        margin = self._booster_model.predict(X, output_margin=True, base_margin=base_margin,
+                                             validate_features=validate_features,
+                                             iteration_range=iteration_range)
+        # A user's base_margin replaces the start, as it replaces base_score.
+        return margin if base_margin is not None else margin + self._margin_offset
 
     def save_model(self, fname):
         """Write the model in XGBoost's native format (``.json`` or ``.ubj``).

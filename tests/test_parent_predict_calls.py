@@ -1,0 +1,113 @@
+"""The parents' predict keywords, called the same way on parent and focal estimator.
+
+With ``focal_gamma=0, focal_alpha=None, focal_probability="focal"`` a binary
+focal estimator trains the parent's model (cross entropy from the optimal
+constant, which is the parents' own start), so each call must give the
+parent's result, not just the same shape.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+xgb = pytest.importorskip("xgboost")
+lgb = pytest.importorskip("lightgbm")
+
+from focal_gbm import FocalLGBMClassifier, FocalXGBClassifier  # noqa: E402
+
+AS_PARENT = {"focal_gamma": 0.0, "focal_alpha": None, "focal_probability": "focal"}
+# float32 margins summed over trees in another order: a few float32 ulps of ~5
+XGB_ATOL = 1e-5
+# LightGBM sums in float64; the start is a separate constant in the parent and
+# folded into the first leaves here, which moves the last bits only
+LGBM_ATOL = 1e-6
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(1500, 5))
+    y = (X[:, 0] + rng.normal(size=1500) > 1.0).astype(int)
+    return X, y
+
+
+@pytest.fixture(scope="module")
+def xgb_pair(data):
+    X, y = data
+    return (FocalXGBClassifier(n_estimators=25, max_depth=3, **AS_PARENT).fit(X, y),
+            xgb.XGBClassifier(n_estimators=25, max_depth=3).fit(X, y))
+
+
+@pytest.fixture(scope="module")
+def lgbm_pair(data):
+    X, y = data
+    params = {"n_estimators": 25, "num_leaves": 7, "verbose": -1}
+    return (FocalLGBMClassifier(**params, **AS_PARENT).fit(X, y),
+            lgb.LGBMClassifier(**params).fit(X, y))
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, X: m.predict(X, output_margin=True),
+    lambda m, X: m.predict_proba(X, iteration_range=(0, 10)),
+    lambda m, X: m.predict(X, iteration_range=(5, 20), output_margin=True),
+    lambda m, X: m.predict(X, base_margin=np.full(len(X), -1.5), output_margin=True),
+    lambda m, X: m.predict_proba(X, base_margin=np.linspace(-2, 2, len(X))),
+    lambda m, X: m.predict(X, validate_features=False),
+], ids=["output_margin", "iteration_range", "tree_slice", "base_margin", "proba_base_margin",
+        "validate_features"])
+def test_xgboost_predict_keywords_as_the_parent(call, xgb_pair, data):
+    ours, parent = xgb_pair
+    X, _ = data
+    expected = call(parent, X)
+    got = call(ours, X)
+    assert np.shape(got) == np.shape(expected)
+    np.testing.assert_allclose(got, expected, atol=XGB_ATOL)
+
+
+@pytest.mark.parametrize("call", [
+    lambda m, X: m.predict(X, raw_score=True),
+    lambda m, X: m.predict_proba(X, raw_score=True),
+    lambda m, X: m.predict_proba(X, num_iteration=10),
+    lambda m, X: m.predict(X, pred_leaf=True),
+    lambda m, X: m.predict(X, start_iteration=5, num_iteration=10, raw_score=True),
+    lambda m, X: m.predict(X, validate_features=True, predict_disable_shape_check=True),
+], ids=["raw_score", "proba_raw_score", "num_iteration", "pred_leaf", "tree_slice",
+        "booster_kwargs"])
+def test_lightgbm_predict_keywords_as_the_parent(call, lgbm_pair, data):
+    ours, parent = lgbm_pair
+    X, _ = data
+    expected = call(parent, X)
+    got = call(ours, X)
+    assert np.shape(got) == np.shape(expected)
+    np.testing.assert_allclose(got, expected, atol=LGBM_ATOL)
+
+
+def test_lightgbm_contributions_add_up_to_the_margin(lgbm_pair, data):
+    ours, parent = lgbm_pair
+    X, _ = data
+    contributions = ours.predict(X, pred_contrib=True)
+    assert contributions.shape == parent.predict(X, pred_contrib=True).shape
+    # the bias column holds the starting margin: the sum is the margin, to rounding
+    np.testing.assert_allclose(contributions.sum(axis=1), ours.decision_function(X),
+                               atol=1e-12)
+
+
+def test_focal_predict_keywords_apply_to_focal_models(data):
+    """Not only at gamma 0: iteration_range on a focal model is its first trees' margin."""
+    X, y = data
+    model = FocalXGBClassifier(n_estimators=20, focal_gamma=2.0).fit(X, y)
+    first = model.predict(X, iteration_range=(0, 1), output_margin=True)
+    full = model.predict(X, output_margin=True)
+    assert not np.allclose(first, full)
+    np.testing.assert_allclose(model.predict_proba(X, iteration_range=(0, 20)),
+                               model.predict_proba(X))
+
+
+def test_multilabel_lightgbm_refuses_booster_keywords_by_name(rng):
+    X = rng.normal(size=(200, 3))
+    Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0]).astype(int)
+    model = FocalLGBMClassifier(n_estimators=5, verbose=-1).fit(X, Y)
+    np.testing.assert_array_equal(model.predict(X, raw_score=True), model.decision_function(X))
+    with pytest.raises(ValueError, match=r"\['pred_leaf'\] to one_vs_rest_.estimators_"):
+        model.predict(X, pred_leaf=True)
