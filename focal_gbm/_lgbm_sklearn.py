@@ -142,6 +142,27 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
             return
         params = self._booster_params()
         params["class_weight"] = None  # already in sample_weight
+        # As for LGBMClassifier, a user's init_score (or init_model, whose
+        # predictions are the start) replaces the starting margin, and is not
+        # part of the model.
+        given_start = (fit_params.get("init_score") is not None
+                       or fit_params.get("init_model") is not None)
+        if given_start:
+            self.init_score_ = np.zeros_like(self.init_score_)
+        init_score = fit_params.pop("init_score", None)
+        eval_init_score = fit_params.pop("eval_init_score", None)
+        if not given_start:
+            # The model's start is added on the Dataset while training: to the
+            # training rows, and to each evaluation set's own margin, if given,
+            # as the parent's model holds its start on top of eval_init_score.
+            init_score = self._repeat_margin(self.init_score_, y)
+            given_eval = eval_init_score or [None] * len(evals)
+            eval_init_score = [self._repeat_margin(self.init_score_, ye)
+                               + (0.0 if start is None else np.asarray(start, np.float64))
+                               for (_, ye, _), start in zip(evals, given_eval)] or None
+        if fit_params.get("eval_class_weight") is not None:
+            fit_params["eval_class_weight"] = [self._encoded_class_weight(weight)
+                                               for weight in fit_params["eval_class_weight"]]
         eval_metric = self._eval_metric(params.pop("metric", None),
                                         fit_params.pop("eval_metric", None))
         params["metric"] = "None"
@@ -157,21 +178,30 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         elif evals:
             fit_params["eval_set"] = [(Xe, ye) for Xe, ye, _ in evals]
         model.fit(
-            X, y, sample_weight=sample_weight,
-            init_score=self._repeat_margin(self.init_score_, y),
+            X, y, sample_weight=sample_weight, init_score=init_score,
             # lightgbm.dask needs None, not a list of None, for "no weights".
             eval_sample_weight=([we for _, _, we in evals]
                                 if any(we is not None for _, _, we in evals) else None),
-            eval_init_score=[self._repeat_margin(self.init_score_, ye)
-                             for _, ye, _ in evals] or None,
-            eval_metric=eval_metric,
-            **fit_params,
+            eval_init_score=eval_init_score, eval_metric=eval_metric, **fit_params,
         )
         self.booster_ = add_init_score(self._trained_booster(model), self.init_score_)
         # As LGBMClassifier sets them: {} and 0 without eval_set / early stopping.
         self.evals_result_ = model.evals_result_
         self.best_iteration_ = model.best_iteration_
         self.best_score_ = model.best_score_
+
+    def _encoded_class_weight(self, class_weight):
+        """``eval_class_weight``'s dict keyed by the encoded labels the booster sees."""
+        if not isinstance(class_weight, dict):  # "balanced" or None
+            return class_weight
+        encoded = {}
+        for label, weight in class_weight.items():
+            index = np.flatnonzero(self.classes_ == label)
+            if index.size == 0:
+                raise ValueError(f"eval_class_weight names the class {label!r}, which is not "
+                                 f"in classes_ {list(self.classes_)}")
+            encoded[int(index[0])] = weight
+        return encoded
 
     def _eval_metric(self, metric, eval_metric) -> list:
         """The wrapper's ``eval_metric``: LightGBM's metrics, the user's callables, focal.

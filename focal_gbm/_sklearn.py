@@ -429,6 +429,13 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         self
         """
         self._begin_fit(y)
+        if "sample_weight_eval_set" in fit_params:  # XGBoost's name for eval_sample_weight
+            if eval_sample_weight is not None:
+                raise TypeError("give eval_sample_weight or sample_weight_eval_set, not both")
+            eval_sample_weight = fit_params.pop("sample_weight_eval_set")
+        if isinstance(eval_set, tuple) and len(eval_set) == 2 and not isinstance(eval_set[0],
+                                                                                   tuple):
+            eval_set = [eval_set]  # one (X, y) pair, as LightGBM accepts it
         X = self._validate_X(X, reset=True)
         y, self.multilabel_ = self._check_targets(y)
         check_consistent_length(X, y)

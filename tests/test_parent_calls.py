@@ -1,4 +1,4 @@
-"""The parents' predict keywords, called the same way on parent and focal estimator.
+"""The parents' fit and predict keywords, called the same way on parent and focal estimator.
 
 With ``focal_gamma=0, focal_alpha=None, focal_probability="focal"`` a binary
 focal estimator trains the parent's model (cross entropy from the optimal
@@ -111,3 +111,81 @@ def test_multilabel_lightgbm_refuses_booster_keywords_by_name(rng):
     np.testing.assert_array_equal(model.predict(X, raw_score=True), model.decision_function(X))
     with pytest.raises(ValueError, match=r"\['pred_leaf'\] to one_vs_rest_.estimators_"):
         model.predict(X, pred_leaf=True)
+
+
+# ---------------------------------------------------------------- fit keywords
+# Column sampling only where the keyword needs it: XGBoost draws columns in
+# another order when it continues a model with a custom objective (a plain
+# XGBClassifier with a callable objective too), so xgb_model runs without it.
+@pytest.mark.parametrize("keywords, params", [
+    # a varying margin: a constant one gives every row of a class the same
+    # gradient, and tied splits then go either way on float rounding
+    (lambda X, y, m: {"base_margin": np.linspace(-2.0, 1.0, len(X))}, {}),
+    (lambda X, y, m: {"xgb_model": m.get_booster()}, {}),
+    (lambda X, y, m: {"feature_weights": np.arange(1.0, 6.0)},
+     {"colsample_bynode": 0.5, "random_state": 0}),
+], ids=["base_margin", "xgb_model", "feature_weights"])
+def test_xgboost_fit_keywords_as_the_parent(keywords, params, data):
+    X, y = data
+    start = {"parent": xgb.XGBClassifier(n_estimators=5, **params).fit(X, y),
+             "focal": FocalXGBClassifier(n_estimators=5, **params, **AS_PARENT).fit(X, y)}
+    margins = []
+    for name, model in (("parent", xgb.XGBClassifier(n_estimators=10, **params)),
+                        ("focal", FocalXGBClassifier(n_estimators=10, **params, **AS_PARENT))):
+        model.fit(X, y, **keywords(X, y, start[name]))
+        margins.append(model.predict(X, output_margin=True))
+    np.testing.assert_allclose(margins[1], margins[0], atol=XGB_ATOL)
+
+
+def test_xgboost_sample_weight_eval_set_weighs_the_metric(data):
+    X, y = data
+    weight = np.linspace(0.5, 2.0, len(y))
+    results = [model.fit(X, y, eval_set=[(X.copy(), y)], sample_weight_eval_set=[weight],
+                         verbose=False).evals_result()["validation_0"]["logloss"][-1]
+               for model in (xgb.XGBClassifier(n_estimators=10, eval_metric="logloss"),
+                             FocalXGBClassifier(n_estimators=10, eval_metric="logloss",
+                                                **AS_PARENT))]
+    assert results[1] == pytest.approx(results[0], abs=1e-6)  # float32 margins
+
+
+@pytest.mark.parametrize("keywords", [
+    lambda X, y, m: {"init_score": np.full(len(y), -1.0)},
+    lambda X, y, m: {"init_model": m.booster_},
+], ids=["init_score", "init_model"])
+def test_lightgbm_start_keywords_as_the_parent(keywords, data):
+    """A given start replaces the focal one; like the parent's, it is not in the model."""
+    X, y = data
+    params = {"num_leaves": 7, "verbose": -1}
+    start = {"parent": lgb.LGBMClassifier(n_estimators=5, **params).fit(X, y),
+             "focal": FocalLGBMClassifier(n_estimators=5, **params, **AS_PARENT).fit(X, y)}
+    margins = []
+    for name, model in (("parent", lgb.LGBMClassifier(n_estimators=10, **params)),
+                        ("focal", FocalLGBMClassifier(n_estimators=10, **params, **AS_PARENT))):
+        model.fit(X, y, **keywords(X, y, start[name]))
+        margins.append(model.predict(X, raw_score=True))
+    np.testing.assert_allclose(margins[1], margins[0], atol=LGBM_ATOL)
+
+
+@pytest.mark.parametrize("labels", ["integers", "strings"])
+@pytest.mark.parametrize("keywords", [
+    lambda y: {"eval_init_score": [np.full(len(y), -1.0)]},
+    lambda y: {"eval_class_weight": [{y[0]: 2.0, y[1 - (y == y[0]).argmin()]: 1.0}]},
+    lambda y: {"eval_sample_weight": [np.linspace(0.5, 2.0, len(y))]},
+], ids=["eval_init_score", "eval_class_weight", "eval_sample_weight"])
+def test_lightgbm_eval_keywords_weigh_the_metric_as_the_parent(keywords, labels, data):
+    X, y = data
+    if labels == "strings":
+        y = np.where(y == 1, "fraud", "ok")
+    results = []
+    for model in (lgb.LGBMClassifier(n_estimators=10, num_leaves=7, verbose=-1),
+                  FocalLGBMClassifier(n_estimators=10, num_leaves=7, verbose=-1,
+                                      metric="binary_logloss", **AS_PARENT)):
+        model.fit(X, y, eval_set=[(X.copy(), y)], **keywords(y))
+        results.append(model.evals_result_["valid_0"]["binary_logloss"][-1])
+    assert results[1] == pytest.approx(results[0], abs=1e-8)  # float64, rounding only
+
+
+def test_lightgbm_takes_one_eval_pair_as_a_tuple(data):
+    X, y = data
+    model = FocalLGBMClassifier(n_estimators=5, verbose=-1).fit(X, y, eval_set=(X.copy(), y))
+    assert list(model.evals_result_) == ["valid_0"]
