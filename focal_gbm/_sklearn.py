@@ -300,6 +300,33 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
     }
 
     # ----------------------------------------------------------- parameters
+    @classmethod
+    def _get_param_names(cls):
+        """The parameters of every ``__init__`` from ``cls`` up to the focal estimator.
+
+        A user's subclass written as LightGBM documents it,
+        ``__init__(self, *, my_param, **kwargs)`` then
+        ``super().__init__(**kwargs)``, keeps every focal and booster
+        parameter besides its own, so that ``get_params``, ``clone`` and
+        scikit-learn's checks see them all.
+        """
+        names = set()
+        for init in cls._inits():
+            names |= {name for name, p in inspect.signature(init).parameters.items()
+                      if name != "self" and p.kind != p.VAR_KEYWORD}
+        return sorted(names)
+
+    @classmethod
+    def _inits(cls):
+        """The ``__init__`` of ``cls`` and its parents, up to the generated one (focal +
+        booster parameters, last)."""
+        for klass in cls.__mro__:
+            init = vars(klass).get("__init__")
+            if init is not None and issubclass(klass, FocalClassifierBase):
+                yield init
+                if "__signature__" in vars(init):
+                    return
+
     # scikit-learn's own get_params / set_params, not the booster estimators'
     # (a subclass's parents): theirs read state their __init__ sets.
     def get_params(self, deep=True):
@@ -325,7 +352,11 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         return self._wrapper_class(**params, **fixed)
 
     def _booster_params(self) -> dict:
-        names = set(self._get_param_names()) - set(_FOCAL_DEFAULTS)
+        # The booster's own parameters only: not the focal ones, nor those a
+        # user's subclass adds.
+        *_, generated = self._inits()
+        names = set(inspect.signature(generated).parameters) - set(_FOCAL_DEFAULTS) - {
+            "self", "kwargs"}
         params = {name: getattr(self, name) for name in sorted(names)}
         params.update(self._extra_params)
         if "objective" in params:

@@ -51,3 +51,29 @@ def test_every_public_estimator_is_checked_or_says_why_not():
 @parametrize_with_checks([make() for make in CHECKED.values()])
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+# A user's subclass written as LightGBM's docs write one: its own keyword, then
+# every parameter of the parent through **kwargs.
+class ThresholdedLGBM(focal_gbm.FocalLGBMClassifier):
+    def __init__(self, *, margin_shift=0.0, **kwargs):
+        self.margin_shift = margin_shift
+        super().__init__(**kwargs)
+
+
+class ThresholdedXGB(focal_gbm.FocalXGBClassifier):
+    def __init__(self, *, margin_shift=0.0, **kwargs):
+        self.margin_shift = margin_shift
+        super().__init__(**kwargs)
+
+
+@parametrize_with_checks([ThresholdedLGBM(margin_shift=0.5, n_estimators=5, n_jobs=1, verbose=-1),
+                          ThresholdedXGB(margin_shift=0.5, n_estimators=5, n_jobs=1)])
+def test_subclasses_written_the_documented_way_pass_too(estimator, check):
+    check(estimator)
+
+
+def test_a_subclass_keeps_every_parent_parameter():
+    params = ThresholdedLGBM(margin_shift=1.0, min_child_samples=7).get_params()
+    assert params["margin_shift"] == 1.0 and params["min_child_samples"] == 7
+    assert set(focal_gbm.FocalLGBMClassifier().get_params()) < set(params)
