@@ -317,6 +317,9 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
                     f"{sorted(selected)} to one_vs_rest_.estimators_[j].predict"
                 )
             return self.one_vs_rest_.decision_function(X)
+        if self.n_jobs is not None and "num_threads" not in predict_params:
+            # LGBMClassifier predicts with its n_jobs of the moment (set_params too).
+            predict_params["num_threads"] = self.n_jobs
         return self.booster_.predict(X, raw_score=True, **predict_params)
 
     def save_model(self, filename):

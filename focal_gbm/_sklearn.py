@@ -337,9 +337,16 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
     def set_params(self, **params):
         refuse_unknown_focal_names(type(self).__name__, params)
         valid = set(self._get_param_names())
+        given = dict(params)
         for key in [k for k in params if k not in valid]:
             self._extra_params[key] = params.pop(key)
-        return BaseEstimator.set_params(self, **params)
+        BaseEstimator.set_params(self, **params)
+        if self.__sklearn_is_fitted__():
+            self._update_fitted(given)
+        return self
+
+    def _update_fitted(self, params: dict):
+        """Pass parameters set after ``fit`` on to the fitted model, as the parents do."""
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "objective_")

@@ -213,6 +213,14 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         check_is_fitted(self, "booster_")
         return self._booster_model.apply(self._validate_X(X, reset=False), iteration_range)
 
+    def _update_fitted(self, params: dict):
+        # XGBClassifier.set_params updates the fitted booster's configuration
+        # (n_jobs, device, ...); ours trains and predicts through the inner one.
+        known = self._booster_params()
+        booster_params = {k: v for k, v in params.items() if k in known}
+        if booster_params and hasattr(self, "_booster_model"):
+            self._booster_model.set_params(**booster_params)
+
     def predict(self, X, *, output_margin=False, validate_features=True, base_margin=None,
                 iteration_range=None):
         """The class the focal margins choose for each sample, as ``XGBClassifier.predict``.

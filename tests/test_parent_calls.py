@@ -189,3 +189,31 @@ def test_lightgbm_takes_one_eval_pair_as_a_tuple(data):
     X, y = data
     model = FocalLGBMClassifier(n_estimators=5, verbose=-1).fit(X, y, eval_set=(X.copy(), y))
     assert list(model.evals_result_) == ["valid_0"]
+
+
+# ------------------------------------------------------- set_params after fit
+def test_xgboost_set_params_after_fit_reaches_the_fitted_model(data):
+    import json
+
+    X, y = data
+    models = [xgb.XGBClassifier(n_estimators=10), FocalXGBClassifier(n_estimators=10,
+                                                                     **AS_PARENT)]
+    for model in models:
+        model.fit(X, y).set_params(importance_type="weight", n_jobs=1)
+    threads = [json.loads(m.get_booster().save_config())["learner"]["generic_param"]["nthread"]
+               for m in models]
+    assert threads == ["1", "1"]
+    np.testing.assert_allclose(models[1].feature_importances_, models[0].feature_importances_)
+
+
+def test_lightgbm_set_params_after_fit_reaches_the_fitted_model(lgbm_pair, data):
+    import copy
+
+    X, _ = data
+    ours, parent = (copy.deepcopy(m) for m in lgbm_pair)
+    for model in (ours, parent):
+        model.set_params(importance_type="gain")
+    np.testing.assert_allclose(ours.feature_importances_, parent.feature_importances_,
+                               rtol=1e-6)  # gains summed in another order
+    ours.set_params(n_jobs=1)
+    np.testing.assert_array_equal(ours.predict(X), lgbm_pair[0].predict(X))
