@@ -9,7 +9,6 @@ from pathlib import Path
 import lightgbm as lgb
 import numpy as np
 from sklearn.utils.class_weight import compute_sample_weight
-from sklearn.utils.validation import check_is_fitted
 
 from ._booster import FOCAL_METRIC, metric_list
 from ._lgbm import ArrayMetric, add_init_score, metric_names
@@ -113,6 +112,7 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
     # What the Dask estimator swaps: the wrapper that trains and how its
     # booster is read back.
     _wrapper_class = lgb.LGBMClassifier
+    _not_fitted_message = "Estimator not fitted, call fit before exploiting the model."
 
     @staticmethod
     def _trained_booster(model):
@@ -240,7 +240,7 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
     # -------------------------------------------- LGBMClassifier's fitted API
     # Read from booster_, so they also hold after load_model.
     def _single_booster(self):
-        check_is_fitted(self, "objective_")
+        self._check_fitted("objective_")
         if self.booster_ is None:
             raise AttributeError(
                 "a multi-label FocalLGBMClassifier holds one booster per label: see "
@@ -335,7 +335,7 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         ``label_<j>.txt``, and ``focal_gbm.json`` (the estimator's metadata
         and which labels were constant in training).
         """
-        check_is_fitted(self, "objective_")
+        self._check_fitted("objective_")
         if self.multilabel_:
             folder = Path(filename)
             if folder.is_file() or folder.suffix.lower() in _MODEL_FILE_SUFFIXES:

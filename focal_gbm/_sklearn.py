@@ -351,6 +351,14 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "objective_")
 
+    # The parent's words for "not fitted" (a scikit-learn NotFittedError either way),
+    # and the parent's error type for fit(None, y).
+    _not_fitted_message: str | None = None
+    _no_data_error: type[Exception] = ValueError
+
+    def _check_fitted(self, attribute: str = "objective_"):
+        check_is_fitted(self, attribute, msg=self._not_fitted_message)
+
     # How a starting margin is repeated for every row (Dask: partition-wise).
     _repeat_margin = staticmethod(margin_repeat)
 
@@ -467,6 +475,9 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         self
         """
         self._begin_fit(y)
+        if X is None:
+            raise self._no_data_error(f"{type(self).__name__}.fit needs training data X, "
+                                      "got None")
         if "sample_weight_eval_set" in fit_params:  # XGBoost's name for eval_sample_weight
             if eval_sample_weight is not None:
                 raise TypeError("give eval_sample_weight or sample_weight_eval_set, not both")
@@ -564,7 +575,7 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
 
     def _decision(self, X, **predict_params):
         """Margins of validated ``X``; ``predict_params`` are the booster's (``_margin``)."""
-        check_is_fitted(self, "objective_")
+        self._check_fitted("objective_")
         X = self._validate_X(X, reset=False)
         return np.asarray(self._margin(X, **predict_params), dtype=np.float64)
 
@@ -602,7 +613,7 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
 
     # ------------------------------------------------------------ metadata
     def _metadata(self) -> str:
-        check_is_fitted(self, "objective_")
+        self._check_fitted("objective_")
         classes = np.asarray(self.classes_)
         meta = {
             "version": _METADATA_VERSION,

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import xgboost as xgb
-from sklearn.utils.validation import check_is_fitted
 
 from ._booster import metric_list
 from ._sklearn import (
@@ -90,6 +89,8 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
     )
 
     _wrapper_class = xgb.XGBClassifier  # the Dask estimator swaps it
+    _not_fitted_message = "need to call fit or load_model beforehand"
+    _no_data_error = TypeError
 
     def _fit_booster(self, X, y, sample_weight, evals, fit_params):
         params = self._booster_params()
@@ -181,7 +182,7 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
     # its meaning; read from the booster, so they also hold after load_model.
     def get_booster(self):
         """The trained ``xgboost.Booster`` (the same object as ``booster_``)."""
-        check_is_fitted(self, "booster_")
+        self._check_fitted("booster_")
         return self.booster_
 
     @property
@@ -196,7 +197,7 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
 
     def evals_result(self) -> dict:
         """The ``eval_set`` history: ``{"validation_0": {"focal_loss": [...]}, ...}``."""
-        check_is_fitted(self, "booster_")
+        self._check_fitted("booster_")
         if not getattr(self, "evals_result_", None):
             raise xgb.core.XGBoostError("No evaluation result, `eval_set` is not used during "
                                         "training.")
@@ -205,12 +206,12 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
     @property
     def feature_importances_(self):
         """Feature importances of the ``importance_type`` (default ``"gain"``), summing to 1."""
-        check_is_fitted(self, "booster_")
+        self._check_fitted("booster_")
         return self._booster_model.feature_importances_
 
     def apply(self, X, iteration_range=None):
         """The leaf each sample ends in, per tree: shape (n_samples, n_trees)."""
-        check_is_fitted(self, "booster_")
+        self._check_fitted("booster_")
         return self._booster_model.apply(self._validate_X(X, reset=False), iteration_range)
 
     def _update_fitted(self, params: dict):

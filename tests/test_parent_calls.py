@@ -217,3 +217,21 @@ def test_lightgbm_set_params_after_fit_reaches_the_fitted_model(lgbm_pair, data)
                                rtol=1e-6)  # gains summed in another order
     ours.set_params(n_jobs=1)
     np.testing.assert_array_equal(ours.predict(X), lgbm_pair[0].predict(X))
+
+
+# ------------------------------------------------------------------ errors
+@pytest.mark.parametrize("parent, ours", [
+    (xgb.XGBClassifier, FocalXGBClassifier),
+    (lambda: lgb.LGBMClassifier(verbose=-1), lambda: FocalLGBMClassifier(verbose=-1)),
+], ids=["xgboost", "lightgbm"])
+def test_errors_of_the_same_type_and_words_as_the_parent(parent, ours, data):
+    X, y = data
+    for make in (parent, ours):
+        with pytest.raises(Exception) as not_fitted:
+            make().predict(X)
+        with pytest.raises(Exception) as no_data:
+            make().fit(None, y)
+        if make is parent:
+            expected = (type(not_fitted.value), str(not_fitted.value), type(no_data.value))
+    got = (type(not_fitted.value), str(not_fitted.value), type(no_data.value))
+    assert got == expected
