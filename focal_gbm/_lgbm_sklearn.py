@@ -177,6 +177,11 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
             fit_params["eval_y"] = tuple(ye for _, ye, _ in evals)
         elif evals:
             fit_params["eval_set"] = [(Xe, ye) for Xe, ye, _ in evals]
+        if evals and fit_params.get("eval_names") is None:
+            # LGBMClassifier names an evaluation set that is the training data
+            # "training" (it recognises the objects; through eval_X it cannot).
+            fit_params["eval_names"] = ["training" if Xe is X and ye is y else f"valid_{i}"
+                                        for i, (Xe, ye, _) in enumerate(evals)]
         model.fit(
             X, y, sample_weight=sample_weight, init_score=init_score,
             # lightgbm.dask needs None, not a list of None, for "no weights".

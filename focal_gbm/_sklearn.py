@@ -475,6 +475,7 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         self
         """
         self._begin_fit(y)
+        given_X, given_y = X, y
         if X is None:
             raise self._no_data_error(f"{type(self).__name__}.fit needs training data X, "
                                       "got None")
@@ -507,6 +508,13 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         self._set_objective(objective)
         evals = []
         for i, (X_eval, y_eval) in enumerate(eval_set or []):
+            given_w = None if eval_sample_weight is None else eval_sample_weight[i]
+            if X_eval is given_X and y_eval is given_y:
+                # The training data itself: the very objects the booster trains on,
+                # so that it knows them (LightGBM reports them as "training").
+                evals.append((X, y_encoded, None if given_w is None
+                              else _checked_sample_weight(given_w, X)))
+                continue
             X_eval = self._validate_X(X_eval, reset=False)
             y_eval, multilabel = self._check_targets(y_eval)
             if multilabel != self.multilabel_ or (multilabel and y_eval.shape[1] != y.shape[1]):
@@ -515,9 +523,7 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
                 unknown = np.setdiff1d(y_eval, self.classes_)
                 if unknown.size:
                     raise ValueError(f"eval_set[{i}] holds labels not seen in y: {unknown[:5]}")
-            w_eval = None
-            if eval_sample_weight is not None and eval_sample_weight[i] is not None:
-                w_eval = _checked_sample_weight(eval_sample_weight[i], X_eval)
+            w_eval = None if given_w is None else _checked_sample_weight(given_w, X_eval)
             evals.append((X_eval, encode(y_eval), w_eval))
         self._fit_booster(X, y_encoded, sample_weight, evals, fit_params)
         return self

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import xgboost as xgb
 
 from ._booster import metric_list
@@ -155,8 +156,9 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         names = [m for m in metrics if isinstance(m, str)]
         custom = [m for m in metrics if callable(m)]
         if len(custom) > 1:
-            raise ValueError("eval_metric holds more than one callable: XGBoost takes one "
-                             "custom metric")
+            # The parent's own error (XGBoost's scikit-learn API takes one custom metric).
+            raise NotImplementedError("Using multiple custom metrics is not yet supported. "
+                                      "(eval_metric holds more than one callable)")
         ranking = [m for m in names if m.split("@")[0] in _NO_MULTILABEL_METRICS]
         if self.multilabel_ and ranking:
             # XGBoost's AUC metrics check one prediction per label row and
@@ -213,6 +215,22 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         """The leaf each sample ends in, per tree: shape (n_samples, n_trees)."""
         self._check_fitted("booster_")
         return self._booster_model.apply(self._validate_X(X, reset=False), iteration_range)
+
+    def get_xgb_params(self) -> dict:
+        """The booster's parameters, as ``XGBClassifier.get_xgb_params``.
+
+        Without the focal parameters (the objective uses them, not the
+        booster), and with a NumPy ``RandomState`` / ``Generator``
+        ``random_state`` drawn into an integer seed, as the parent does.
+        """
+        params = {k: v for k, v in xgb.XGBModel.get_xgb_params(self).items()
+                  if k in self._booster_params()}
+        seed = params.get("random_state")
+        if isinstance(seed, np.random.RandomState):
+            params["random_state"] = seed.randint(np.iinfo(np.int32).max)
+        elif isinstance(seed, np.random.Generator):
+            params["random_state"] = int(seed.integers(np.iinfo(np.int32).max))
+        return params
 
     def _update_fitted(self, params: dict):
         # XGBClassifier.set_params updates the fitted booster's configuration

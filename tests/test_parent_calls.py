@@ -235,3 +235,33 @@ def test_errors_of_the_same_type_and_words_as_the_parent(parent, ours, data):
             expected = (type(not_fitted.value), str(not_fitted.value), type(no_data.value))
     got = (type(not_fitted.value), str(not_fitted.value), type(no_data.value))
     assert got == expected
+
+
+# ------------------------------------------------------------------ the rest
+def test_lightgbm_names_the_training_data_as_the_parent(data):
+    X, y = data
+    names = [list(model.fit(X, y, eval_set=[(X, y), (X.copy(), y)]).evals_result_)
+             for model in (lgb.LGBMClassifier(n_estimators=3, verbose=-1),
+                           FocalLGBMClassifier(n_estimators=3, verbose=-1))]
+    assert names[1] == names[0] == ["training", "valid_1"]
+
+
+@pytest.mark.parametrize("seed", [np.random.RandomState, np.random.default_rng])
+def test_xgboost_params_draw_a_seed_from_a_random_state_as_the_parent(seed):
+    parent = xgb.XGBClassifier(random_state=seed(0)).get_xgb_params()
+    ours = FocalXGBClassifier(random_state=seed(0)).get_xgb_params()
+    assert ours["random_state"] == parent["random_state"]
+    assert isinstance(ours["random_state"], int)
+    # the booster's own parameters: the focal ones go to the objective
+    assert not any(name.startswith("focal_") for name in ours)
+    assert set(ours) == set(parent) - {"objective"}
+
+
+def test_xgboost_several_callable_metrics_fail_as_in_the_parent(data):
+    from sklearn.metrics import log_loss, roc_auc_score
+
+    X, y = data
+    for model in (xgb.XGBClassifier(n_estimators=2, eval_metric=[log_loss, roc_auc_score]),
+                  FocalXGBClassifier(n_estimators=2, eval_metric=[log_loss, roc_auc_score])):
+        with pytest.raises(NotImplementedError, match="multiple custom metrics"):
+            model.fit(X, y, eval_set=[(X, y)], verbose=False)
