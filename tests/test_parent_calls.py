@@ -47,40 +47,41 @@ def lgbm_pair(data):
             lgb.LGBMClassifier(**params).fit(X, y))
 
 
-@pytest.mark.parametrize("call", [
-    lambda m, X: m.predict(X, output_margin=True),
-    lambda m, X: m.predict_proba(X, iteration_range=(0, 10)),
-    lambda m, X: m.predict(X, iteration_range=(5, 20), output_margin=True),
-    lambda m, X: m.predict(X, base_margin=np.full(len(X), -1.5), output_margin=True),
-    lambda m, X: m.predict_proba(X, base_margin=np.linspace(-2, 2, len(X))),
-    lambda m, X: m.predict(X, validate_features=False),
-], ids=["output_margin", "iteration_range", "tree_slice", "base_margin", "proba_base_margin",
-        "validate_features"])
-def test_xgboost_predict_keywords_as_the_parent(call, xgb_pair, data):
-    ours, parent = xgb_pair
+PREDICT_CALLS = {
+    "xgboost": {
+        "output_margin": lambda m, X: m.predict(X, output_margin=True),
+        "iteration_range": lambda m, X: m.predict_proba(X, iteration_range=(0, 10)),
+        "tree_slice": lambda m, X: m.predict(X, iteration_range=(5, 20), output_margin=True),
+        "base_margin": lambda m, X: m.predict(X, base_margin=np.full(len(X), -1.5),
+                                              output_margin=True),
+        "proba_base_margin": lambda m, X: m.predict_proba(
+            X, base_margin=np.linspace(-2, 2, len(X))),
+        "validate_features": lambda m, X: m.predict(X, validate_features=False),
+    },
+    "lightgbm": {
+        "raw_score": lambda m, X: m.predict(X, raw_score=True),
+        "proba_raw_score": lambda m, X: m.predict_proba(X, raw_score=True),
+        "num_iteration": lambda m, X: m.predict_proba(X, num_iteration=10),
+        "pred_leaf": lambda m, X: m.predict(X, pred_leaf=True),
+        "tree_slice": lambda m, X: m.predict(X, start_iteration=5, num_iteration=10,
+                                             raw_score=True),
+        "booster_kwargs": lambda m, X: m.predict(X, validate_features=True,
+                                                 predict_disable_shape_check=True),
+    },
+}
+
+
+@pytest.mark.parametrize("booster, name", [(b, n) for b, calls in PREDICT_CALLS.items()
+                                           for n in calls])
+def test_predict_keywords_as_the_parent(booster, name, request, data):
+    ours, parent = request.getfixturevalue("xgb_pair" if booster == "xgboost" else "lgbm_pair")
     X, _ = data
+    call = PREDICT_CALLS[booster][name]
     expected = call(parent, X)
     got = call(ours, X)
     assert np.shape(got) == np.shape(expected)
-    np.testing.assert_allclose(got, expected, atol=XGB_ATOL)
-
-
-@pytest.mark.parametrize("call", [
-    lambda m, X: m.predict(X, raw_score=True),
-    lambda m, X: m.predict_proba(X, raw_score=True),
-    lambda m, X: m.predict_proba(X, num_iteration=10),
-    lambda m, X: m.predict(X, pred_leaf=True),
-    lambda m, X: m.predict(X, start_iteration=5, num_iteration=10, raw_score=True),
-    lambda m, X: m.predict(X, validate_features=True, predict_disable_shape_check=True),
-], ids=["raw_score", "proba_raw_score", "num_iteration", "pred_leaf", "tree_slice",
-        "booster_kwargs"])
-def test_lightgbm_predict_keywords_as_the_parent(call, lgbm_pair, data):
-    ours, parent = lgbm_pair
-    X, _ = data
-    expected = call(parent, X)
-    got = call(ours, X)
-    assert np.shape(got) == np.shape(expected)
-    np.testing.assert_allclose(got, expected, atol=LGBM_ATOL)
+    np.testing.assert_allclose(got, expected,
+                               atol=XGB_ATOL if booster == "xgboost" else LGBM_ATOL)
 
 
 def test_lightgbm_contributions_add_up_to_the_margin(lgbm_pair, data):
