@@ -640,8 +640,8 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
             "focal_gamma_neg": (None if self.focal_gamma_neg is None
                                 else np.asarray(self.focal_gamma_neg).tolist()),
             "focal_clip": np.asarray(self.focal_clip).tolist(),
-            "fitted_alpha": (None if self.objective_._fitted_alpha is None
-                             else np.asarray(self.objective_._fitted_alpha).tolist()),
+            "fitted_alpha": (None if self.objective_.fitted_alpha is None
+                             else np.asarray(self.objective_.fitted_alpha).tolist()),
         }
         return json.dumps(meta)
 
@@ -667,7 +667,8 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
             setattr(self, name, meta.get(name, _FOCAL_DEFAULTS[name]))
         objective = self._objective(self.n_classes_, self.multilabel_)
         if meta["fitted_alpha"] is not None:
-            objective._fitted_alpha = np.asarray(meta["fitted_alpha"], dtype=np.float64)
+            objective = objective.with_fitted_alpha(np.asarray(meta["fitted_alpha"],
+                                                               dtype=np.float64))
         self._set_objective(objective)
 
 
