@@ -145,13 +145,11 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         # As for LGBMClassifier, a user's init_score (or init_model, whose
         # predictions are the start) replaces the starting margin, and is not
         # part of the model.
-        given_start = (fit_params.get("init_score") is not None
-                       or fit_params.get("init_model") is not None)
-        if given_start:
-            self.init_score_ = np.zeros_like(self.init_score_)
         init_score = fit_params.pop("init_score", None)
         eval_init_score = fit_params.pop("eval_init_score", None)
-        if not given_start:
+        if init_score is not None or fit_params.get("init_model") is not None:
+            self.init_score_ = np.zeros_like(self.init_score_)
+        else:
             # The model's start is added on the Dataset while training: to the
             # training rows, and to each evaluation set's own margin, if given,
             # as the parent's model holds its start on top of eval_init_score.
@@ -314,8 +312,10 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
 
     def _margin(self, X, **predict_params):
         if self.multilabel_:
-            defaults = {"start_iteration": 0, "num_iteration": None, "validate_features": False}
-            selected = [k for k, v in predict_params.items() if defaults.get(k, v is None) != v]
+            defaults = {"start_iteration": 0, "num_iteration": None, "validate_features": False,
+                        "pred_leaf": False, "pred_contrib": False}
+            selected = [k for k, v in predict_params.items()
+                        if k not in defaults or v != defaults[k]]
             if selected:
                 raise ValueError(
                     f"a multi-label FocalLGBMClassifier holds one booster per label: pass "
