@@ -12,7 +12,6 @@ import *`` imports those whose booster is installed).
 """
 
 from ._booster import predict_posterior
-from ._cache import clear_kernel_cache, kernel_cache_dir
 from ._lazy import lazy_getattr
 from ._lgbm import add_init_score, lightgbm_train
 from ._xgb import base_score, xgboost_train
@@ -60,8 +59,6 @@ __all__ = [
     "__version__",
     "add_init_score",
     "base_score",
-    "clear_kernel_cache",
-    "kernel_cache_dir",
     "lightgbm_train",
     "predict_posterior",
     "xgboost_train",

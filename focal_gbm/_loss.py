@@ -1,7 +1,7 @@
 """The focal-loss math: loss, gradient and Hessian with respect to the margin.
 
-The arithmetic itself lives in ``_kernels.py`` (compiled with Numba, one fused
-pass per call); this module shapes arrays for it and solves for the optimal
+The arithmetic itself lives in ``_kernels.c`` (a compiled extension, one
+fused, multi-threaded pass per call); this module shapes arrays for it and solves for the optimal
 starting margins. It imports no booster and validates nothing: callers
 (``objective.py``) check their inputs once.
 
@@ -22,7 +22,7 @@ and ``q * s0`` are bounded by ``1/e``, which is what keeps ``f''`` finite at
 margins near the float64 limit, where ``g * s1`` alone would overflow.
 
 The softmax loss ``a_c (1 - p_c)^g (-log p_c)`` and its gradient and Hessian
-diagonal are derived the same way (see ``_kernels.softmax_grad_hess``).
+diagonal are derived the same way (see ``softmax_grad_hess_row`` in ``_kernels.c``).
 
 The binary functions also compute the asymmetric loss (``gamma_neg``, a
 probability margin ``clip``; docs/math.md §9), and the posterior maps
@@ -32,19 +32,20 @@ probability margin ``clip``; docs/math.md §9), and the posterior maps
 from __future__ import annotations
 
 import os
-import threading
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 from numpy.typing import NDArray
 
-HESSIAN_POLICIES = ("exact", "clip", "abs", "surrogate", "fisher")
+from . import _kernels
+
+HESSIAN_POLICIES: tuple[str, ...] = _kernels.HESSIAN_POLICIES
 """Ways to turn the exact second derivative into a usable curvature (docs/math.md §3).
 
-The one list of policy names; a policy's position is the code the kernels use.
+The one list of policy names, defined with the kernels: a policy's position
+is the code they branch on.
 """
 
-HESSIAN_FLOOR = 1e-6
+HESSIAN_FLOOR: float = _kernels.HESSIAN_FLOOR
 """Smallest curvature the ``"clip"`` policy lets through, per unit of weight."""
 
 INIT_MARGIN_BOUND = 30.0
@@ -62,18 +63,9 @@ def weighted_mean(totals) -> float:
     return float(totals[0] / totals[1]) if totals[1] > 0 else 0.0
 
 
-def _kernels():
-    # Imported on first use: numba takes longer to import than focal_gbm.
-    from . import _kernels
-
-    return _kernels
-
-
-# Below this many elements one thread is faster than handing out chunks
-# (a chunk costs ~20 us of thread hand-off; an element ~10-30 ns).
+# Below this many elements one thread is faster than waking others: starting
+# a parallel region costs microseconds, an element ~2-10 ns.
 _PARALLEL_MIN_ELEMENTS = 50_000
-_pool: ThreadPoolExecutor | None = None
-_pool_lock = threading.Lock()
 
 
 def num_threads() -> int:
@@ -87,31 +79,26 @@ def num_threads() -> int:
         return os.cpu_count() or 1
 
 
-def _reset_pool():
-    global _pool
-    _pool = None  # a forked child inherits the pool object but not its threads
+# GNU OpenMP's threads do not survive fork: in a forked child the runtime
+# still counts the parent's, and a parallel region waits for them forever.
+# So a process forked from another (multiprocessing's "fork" start method)
+# runs the kernels on its calling thread only, whoever used OpenMP before.
+_forked = False
+
+
+def _mark_forked():
+    global _forked
+    _forked = True
 
 
 if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_reset_pool)
+    os.register_at_fork(after_in_child=_mark_forked)
 
 
-def _run(kernel, n_rows: int, n_cols: int, *args) -> list:
-    """Run ``kernel(start, stop, *args)`` over row chunks; the kernels release the GIL."""
-    global _pool
-    threads = min(num_threads(), max(n_rows, 1))
-    if threads <= 1 or n_rows * n_cols < _PARALLEL_MIN_ELEMENTS:
-        return [kernel(0, n_rows, *args)]
-    with _pool_lock:
-        if _pool is None or _pool._max_workers < threads - 1:
-            _pool = ThreadPoolExecutor(max_workers=threads - 1,
-                                       thread_name_prefix="focal_gbm")
-        pool = _pool
-    bounds = np.linspace(0, n_rows, threads + 1).astype(np.int64)
-    futures = [pool.submit(kernel, int(bounds[t]), int(bounds[t + 1]), *args)
-               for t in range(threads - 1)]
-    last = kernel(int(bounds[-2]), int(bounds[-1]), *args)  # this thread works too
-    return [f.result() for f in futures] + [last]
+def _threads(n_rows: int, n_cols: int) -> int:
+    if _forked or n_rows * n_cols < _PARALLEL_MIN_ELEMENTS:
+        return 1
+    return num_threads()
 
 
 def _policy(hessian: str) -> int:
@@ -168,7 +155,7 @@ def binary_focal_loss(y_true, margin, *, gamma, alpha_pos, alpha_neg, gamma_neg=
     z, y2, z2, params, weight = _binary_inputs(y_true, margin, gamma, gamma_neg, clip,
                                                alpha_pos, alpha_neg, sample_weight)
     out = np.empty(z2.shape, dtype=np.float64)
-    _run(_kernels().binary_loss, *z2.shape, y2, z2, *params, weight, out)
+    _kernels.binary_loss(y2, z2, *params, weight, out, *z2.shape, _threads(*z2.shape))
     return out.reshape(z.shape)
 
 
@@ -177,7 +164,7 @@ def binary_focal_loss_sum(y_true, margin, *, gamma, alpha_pos, alpha_neg, gamma_
     """``binary_focal_loss(...).sum()`` without the per-element array."""
     _, y2, z2, params, weight = _binary_inputs(y_true, margin, gamma, gamma_neg, clip,
                                                alpha_pos, alpha_neg, sample_weight)
-    return float(sum(_run(_kernels().binary_loss_sum, *z2.shape, y2, z2, *params, weight)))
+    return _kernels.binary_loss_sum(y2, z2, *params, weight, *z2.shape, _threads(*z2.shape))
 
 
 def binary_focal_grad_hess(y_true, margin, *, gamma, alpha_pos, alpha_neg, gamma_neg=None,
@@ -217,16 +204,8 @@ def binary_focal_grad_hess(y_true, margin, *, gamma, alpha_pos, alpha_neg, gamma
     dtype = z.dtype if dtype is None else dtype
     grad = np.empty(z2.shape, dtype=dtype)
     hess = np.empty(z2.shape, dtype=dtype)
-    if round21 and z2.shape[1] == 1:
-        # The boosters' per-round call: SIMD kernel on 1-D views, for hard labels.
-        scalars = (float(v[0]) for v in params)
-        hard = _run(_kernels().binary_grad_hess_booster, z2.shape[0], 1, y2.reshape(-1),
-                    z2.reshape(-1), *scalars, weight, policy, grad.reshape(-1),
-                    hess.reshape(-1))
-        if all(hard):
-            return grad.reshape(z.shape), hess.reshape(z.shape)
-    _run(_kernels().binary_grad_hess, *z2.shape, y2, z2, *params, weight, policy,
-         round21, grad, hess)
+    _kernels.binary_grad_hess(y2, z2, *params, weight, policy, round21, grad, hess, *z2.shape,
+                              _threads(*z2.shape))
     return grad.reshape(z.shape), hess.reshape(z.shape)
 
 
@@ -293,7 +272,7 @@ def binary_focal_init_margin(w_pos: float, w_neg: float, *, gamma: float,
 
 def _softmax_inputs(labels, margin, class_alpha, sample_weight):
     z = _float_array(margin)
-    labels = np.ascontiguousarray(np.asarray(labels, dtype=np.intp))
+    labels = np.ascontiguousarray(np.asarray(labels, dtype=np.int64))
     alpha = np.ascontiguousarray(
         np.broadcast_to(np.asarray(class_alpha, dtype=np.float64), (z.shape[1],)))
     weight = _NO_WEIGHT if sample_weight is None else np.ascontiguousarray(
@@ -309,15 +288,16 @@ def softmax_focal_loss(labels, margin, *, gamma, class_alpha, sample_weight=None
     """
     labels, z, alpha, weight = _softmax_inputs(labels, margin, class_alpha, sample_weight)
     out = np.empty(z.shape[0], dtype=np.float64)
-    _run(_kernels().softmax_loss, *z.shape, labels, z, float(gamma), alpha, weight, out)
+    _kernels.softmax_loss(labels, z, float(gamma), alpha, weight, out, *z.shape,
+                          _threads(*z.shape))
     return out
 
 
 def softmax_focal_loss_sum(labels, margin, *, gamma, class_alpha, sample_weight=None) -> float:
     """``softmax_focal_loss(...).sum()`` without the per-row array."""
     labels, z, alpha, weight = _softmax_inputs(labels, margin, class_alpha, sample_weight)
-    return float(sum(_run(_kernels().softmax_loss_sum, *z.shape, labels, z, float(gamma),
-                          alpha, weight)))
+    return _kernels.softmax_loss_sum(labels, z, float(gamma), alpha, weight, *z.shape,
+                                     _threads(*z.shape))
 
 
 def softmax_focal_grad_hess(labels, margin, *, gamma, class_alpha, hessian: str = "exact",
@@ -334,8 +314,8 @@ def softmax_focal_grad_hess(labels, margin, *, gamma, class_alpha, hessian: str 
     dtype = z.dtype if dtype is None else dtype
     grad = np.empty(z.shape, dtype=dtype)
     hess = np.empty(z.shape, dtype=dtype)
-    _run(_kernels().softmax_grad_hess, *z.shape, labels, z, float(gamma), alpha, weight,
-         policy, round21, grad, hess)
+    _kernels.softmax_grad_hess(labels, z, float(gamma), alpha, weight, policy, round21, grad,
+                               hess, *z.shape, _threads(*z.shape))
     return grad, hess
 
 

@@ -57,22 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
                      help="save results and the recommendation as JSON")
     cmp.add_argument("--no-progress", action="store_true",
                      help="hide the progress bar (shown only on a terminal)")
-    cache = commands.add_parser(
-        "cache", help="show (or clear) the compiled-kernel cache folder",
-        description="Print the folder where focal_gbm caches its compiled kernels "
-                    "(FOCAL_GBM_CACHE_DIR, else NUMBA_CACHE_DIR, else the user cache folder).")
-    cache.add_argument("--clear", action="store_true", help="delete the cached kernels")
     return parser
-
-
-def run_cache(args) -> int:
-    from focal_gbm import clear_kernel_cache, kernel_cache_dir
-
-    if args.clear:
-        print(f"cleared {clear_kernel_cache()}")
-    else:
-        print(kernel_cache_dir())
-    return 0
 
 
 def _check_options(args):
@@ -169,7 +154,7 @@ def main(argv=None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
-        return run_cache(args) if args.command == "cache" else run_compare(args)
+        return run_compare(args)
     except InputError as error:
         print(f"focal-gbm: error: {error}", file=sys.stderr)
         return 2

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import reference
 
-from focal_gbm import FocalLoss, SoftmaxFocalLoss
+from focal_gbm import FocalLoss, SoftmaxFocalLoss, _kernels
 
 RTOL = 6e-7  # 2^-21 + 2^-24, see the module docstring
 
@@ -123,48 +123,32 @@ def test_polynomial_exp_and_log1p_are_within_two_ulp():
 
 def test_21_bit_rounding_keeps_21_significant_bits_to_nearest(rng):
     """What makes w * g exact in float32 for small integer weights (sample-weight contract)."""
-    from numba import njit
-
-    from focal_gbm import _kernels
-
-    @njit
-    def run(values):
-        return np.array([_kernels._round_21_bits(v) for v in values])
-
     values = np.concatenate([rng.normal(size=10_000) * 10.0 ** rng.integers(-30, 30, 10_000),
                              [0.0, -0.0, 1.0, 1.0 + 2.0 ** -21, -(1.0 + 2.0 ** -21)]])
-    rounded = run(values)
+    rounded = _elementwise(_kernels.round_21_bits, values)
     bits = rounded.view(np.int64)
     assert np.all(bits & 0xFFFFFFFF == 0)  # 53 - 32 = 21 significant bits
     # to nearest: within half a 21-bit ulp (2^-21 relative), and idempotent
     assert np.all(np.abs(rounded - values) <= 2.0 ** -21 * np.abs(values))
-    np.testing.assert_array_equal(run(rounded), rounded)
+    np.testing.assert_array_equal(_elementwise(_kernels.round_21_bits, rounded), rounded)
     # a tie goes away from zero
     assert rounded[-2] == 1.0 + 2.0 ** -20 and rounded[-1] == -(1.0 + 2.0 ** -20)
 
 
+def _elementwise(kernel, values):
+    """One of the kernels' building blocks applied to each of ``values`` (float64)."""
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    out = np.empty_like(values)
+    kernel(values, out)
+    return out
+
+
 def _exp_neg_vector(a):
-    from numba import njit
-
-    from focal_gbm import _kernels
-
-    @njit
-    def run(a):
-        return np.array([_kernels._exp_neg_or_zero(x) for x in a])
-
-    return run(a)
+    return _elementwise(_kernels.exp_neg, a)
 
 
 def _log1p_vector(e):
-    from numba import njit
-
-    from focal_gbm import _kernels
-
-    @njit
-    def run(e):
-        return np.array([_kernels._log1p_unit(x) for x in e])
-
-    return run(e)
+    return _elementwise(_kernels.log1p_unit, e)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])

@@ -1,10 +1,9 @@
-"""Installing: the README's two quickstart commands in order leave a working install.
+"""Installing from a clone: pip compiles the kernels, with OpenMP or without.
 
-``pip install ".[all]" && focal-gbm compare`` followed by ``pip install -e ".[test]"``
-once broke every later import: Numba wrote its cache into
-``site-packages/focal_gbm/__pycache__``, pip's uninstall left that folder behind,
-and Python imported it as an empty namespace package that hid the editable
-install. The test replays that sequence with real pip in a fresh virtual
+The README's two install commands in order (``pip install .``, then
+``pip install -e .``) must each leave a working package whose compiled kernels
+are the ones just built, and a compiler without OpenMP must give a working,
+single-threaded build with the same numbers. Real pip in a fresh virtual
 environment; the dependencies come from this environment (linked in, not
 downloaded), so it needs no network.
 """
@@ -58,8 +57,30 @@ def _run(venv: Path, *args, cwd: Path, env: dict) -> subprocess.CompletedProcess
     return done
 
 
+# Runs the kernels on 200,000 elements (enough to split over threads) and
+# prints whether they were built with OpenMP and a digest of the results.
+_RUN_KERNELS = """
+import hashlib, numpy as np, focal_gbm, focal_gbm._kernels as kernels
+rng = np.random.default_rng(0)
+y = (rng.random(200_000) < 0.1).astype(float)
+z = rng.normal(size=200_000).astype(np.float32)
+grad, hess = focal_gbm.FocalLoss(gamma=2.0)(y, z)
+print(kernels.OPENMP, hashlib.sha256(grad.tobytes() + hess.tobytes()).hexdigest())
+print(focal_gbm.__file__)
+print(kernels.__file__)
+"""
+
+
+def _install_and_run(venv: Path, source: Path, work: Path, env: dict, *options: str):
+    pip = ("-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation")
+    _run(venv, *pip, *options, str(source), cwd=work, env=env)
+    openmp, digest, package, kernels = _run(venv, "-c", _RUN_KERNELS, cwd=work,
+                                            env=env).stdout.split()
+    return int(openmp), digest, Path(package).parent, Path(kernels).parent
+
+
 @pytest.mark.slow
-def test_editable_install_after_a_regular_install_and_a_run_still_imports(tmp_path):
+def test_regular_then_editable_install_from_a_clone_and_the_single_threaded_build(tmp_path):
     pytest.importorskip("setuptools", minversion="77")  # builds the project without network
     source = tmp_path / "clone"
     shutil.copytree(REPO, source, ignore=_NOT_IN_A_CLONE)
@@ -67,30 +88,20 @@ def test_editable_install_after_a_regular_install_and_a_run_still_imports(tmp_pa
     work = tmp_path / "elsewhere"  # not the source folder, whose focal_gbm/ would shadow
     work.mkdir()
     env = {k: v for k, v in os.environ.items()
-           if k not in ("FOCAL_GBM_CACHE_DIR", "NUMBA_CACHE_DIR", "PYTHONPATH")}
-    env["XDG_CACHE_HOME"] = str(tmp_path / "user-cache")  # the user's cache folder
-    env["HOME"] = str(tmp_path / "home")
-    pip = ("-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation")
+           if k not in ("PYTHONPATH", "FOCAL_GBM_NO_OPENMP", "FOCAL_GBM_NUM_THREADS")}
 
-    _run(venv, *pip, str(source), cwd=work, env=env)
-    installed = Path(_run(venv, "-c", "import focal_gbm; print(focal_gbm.__file__)",
-                          cwd=work, env=env).stdout.strip()).parent
-    assert installed.parent.name == "site-packages"
-    # A first run compiles and caches the kernels, as `focal-gbm compare` does.
-    _run(venv, "-c", "import numpy as np, focal_gbm\n"
-         "focal_gbm.FocalLoss()(np.array([0.0, 1.0]), np.array([0.5, -0.5]))",
-         cwd=work, env=env)
-    cached = list((tmp_path / "user-cache" / "focal_gbm").rglob("*.nbi"))
-    assert cached, "the kernels were not cached in the user's cache folder"
-    leftovers = [p.name for p in installed.rglob("*") if p.suffix in (".nbi", ".nbc")]
-    assert leftovers == [], "compiled kernels were written into site-packages"
+    openmp, digest, package, kernels = _install_and_run(venv, source, work, env)
+    assert package.parent.name == "site-packages" and kernels == package
+    assert openmp == 1, "this machine's compiler has OpenMP: the build must use it"
 
-    _run(venv, *pip, "--editable", str(source), cwd=work, env=env)
-    done = _run(venv, "-c", "import focal_gbm\nfrom focal_gbm import FocalXGBClassifier\n"
-                "print(focal_gbm.__file__)", cwd=work, env=env)
-    assert Path(done.stdout.strip()).parent == source / "focal_gbm"
-    script = _python(venv).parent / ("focal-gbm.exe" if os.name == "nt" else "focal-gbm")
-    shown = subprocess.run([str(script), "cache"], cwd=work, env=env, capture_output=True,
-                           text=True, timeout=120)
-    assert shown.returncode == 0, shown.stderr
-    assert shown.stdout.strip() == str(tmp_path / "user-cache" / "focal_gbm")
+    openmp, edited, package, kernels = _install_and_run(venv, source, work, env, "--editable")
+    assert package == source / "focal_gbm" and kernels == package  # built in place
+    assert edited == digest
+
+    # A compiler without OpenMP (as forced here): single-threaded, the same numbers.
+    for built in [*source.glob("focal_gbm/_kernels.*.*"), source / "build"]:
+        shutil.rmtree(built) if built.is_dir() else built.unlink()  # no up-to-date skip
+    openmp, single, _, _ = _install_and_run(venv, source, work,
+                                            {**env, "FOCAL_GBM_NO_OPENMP": "1"}, "--editable")
+    assert openmp == 0
+    assert single == digest
