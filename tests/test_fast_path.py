@@ -168,16 +168,21 @@ def test_softmax_fast_path_matches_finite_differences(dtype, rng):
                                    atol=1e-30)
 
 
-def test_threaded_and_single_threaded_results_are_identical(rng, monkeypatch):
+@pytest.mark.parametrize("n_rows, call", [
+    (200_000, "grad_hess"),  # the public methods split from 50,000 elements
+    (200_000, "booster"),  # so does the boosters' call when the thread count is set
+])
+def test_threaded_and_single_threaded_results_are_identical(rng, monkeypatch, n_rows, call):
     """Splitting rows over threads changes nothing (no reductions in grad/hess)."""
-    y = rng.integers(0, 2, size=200_000).astype(float)
-    z = rng.normal(size=200_000).astype(np.float32)
+    y = rng.integers(0, 2, size=n_rows).astype(float)
+    z = rng.normal(size=n_rows).astype(np.float32)
     loss = FocalLoss(gamma=2.0)
+    compute = loss.grad_hess if call == "grad_hess" else loss
     monkeypatch.setenv("FOCAL_GBM_NUM_THREADS", "3")
-    threaded = loss(y, z)
+    threaded = compute(y, z)
     total_threaded = loss.mean_loss(y, z)
     monkeypatch.setenv("FOCAL_GBM_NUM_THREADS", "1")
-    single = loss(y, z)
+    single = compute(y, z)
     np.testing.assert_array_equal(threaded[0], single[0])
     np.testing.assert_array_equal(threaded[1], single[1])
     # the loss sum is reduced per chunk: equal to summation-order rounding

@@ -57,14 +57,14 @@ def _run(venv: Path, *args, cwd: Path, env: dict) -> subprocess.CompletedProcess
     return done
 
 
-# Runs the kernels on 200,000 elements (enough to split over threads) and
+# Runs the kernels on 200,000 elements (the public methods split them over threads) and
 # prints whether they were built with OpenMP and a digest of the results.
 _RUN_KERNELS = """
 import hashlib, numpy as np, focal_gbm, focal_gbm._kernels as kernels
 rng = np.random.default_rng(0)
 y = (rng.random(200_000) < 0.1).astype(float)
 z = rng.normal(size=200_000).astype(np.float32)
-grad, hess = focal_gbm.FocalLoss(gamma=2.0)(y, z)
+grad, hess = focal_gbm.FocalLoss(gamma=2.0).grad_hess(y, z)
 print(kernels.OPENMP, hashlib.sha256(grad.tobytes() + hess.tobytes()).hexdigest())
 print(focal_gbm.__file__)
 print(kernels.__file__)
