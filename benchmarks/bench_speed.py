@@ -27,14 +27,14 @@ that a noisy shared machine affects both sides alike.
 5. first use (``--first-use``, its own results file): in a fresh process, the
    time of a first ``FocalXGBClassifier().fit`` on 2,000 rows minus that of
    ``XGBClassifier().fit`` on the same data just before it (so both pay
-   XGBoost's own start-up once), with an empty kernel cache (cold: compiling)
-   and with the cache the cold run left (warm), for binary, 3-class softmax
-   and ``xgboost_train`` with ``FocalLoss``; median of fresh processes.
+   XGBoost's own start-up once), for binary, 3-class softmax and
+   ``xgboost_train`` with ``FocalLoss``; median of fresh processes.
 
     python benchmarks/bench_speed.py            # writes results/speed.md
     python benchmarks/bench_speed.py --quick    # small sizes, 2 repeats
     python benchmarks/bench_speed.py --first-use  # results/first_use.md
     python benchmarks/bench_speed.py --asymmetric  # results/speed_asymmetric.md
+    python benchmarks/bench_speed.py --memory      # results/memory.md
 """
 
 from __future__ import annotations
@@ -387,7 +387,7 @@ def _rss_mib() -> float:
 
 
 def _fixed_child(booster: str):
-    """Resident memory that focal loss adds before any data: focal_gbm + Numba + kernels."""
+    """Resident memory that focal loss adds before any data: focal_gbm and its kernels."""
     __import__("xgboost" if booster == "XGBoost" else "lightgbm")
     before = _rss_mib()
     from focal_gbm import FocalLoss
@@ -455,28 +455,22 @@ def _first_use_child(case: str):
 
 
 def first_use(repeats: int) -> str:
-    """The first-use table: extra seconds of the first focal fit, cold and warm cache."""
-    import tempfile
-
+    """The first-use table: extra seconds of the first focal fit in a fresh process."""
     rows = []
     for case in FIRST_USE_CASES:
-        extra = {"cold": [], "warm": []}
+        extra = []
         for _ in range(repeats):
-            with tempfile.TemporaryDirectory() as cache:
-                env = {**os.environ, "FOCAL_GBM_CACHE_DIR": cache}
-                for state in ("cold", "warm"):  # the warm run reuses what the cold one cached
-                    done = subprocess.run(
-                        [sys.executable, __file__, "--first-use-child", case],
-                        capture_output=True, text=True, check=True, env=env)
-                    times = json.loads(done.stdout.strip().splitlines()[-1])
-                    extra[state].append(times["focal"] - times["builtin"])
-        rows.append([case, f"{np.median(extra['cold']):.2f}", f"{np.median(extra['warm']):.2f}"])
-        print(f"first use {case}: cold +{rows[-1][1]} s, warm +{rows[-1][2]} s", flush=True)
+            done = subprocess.run([sys.executable, __file__, "--first-use-child", case],
+                                  capture_output=True, text=True, check=True)
+            times = json.loads(done.stdout.strip().splitlines()[-1])
+            extra.append(times["focal"] - times["builtin"])
+        rows.append([case, f"{np.median(extra):.2f}", f"{min(extra):.2f}", f"{max(extra):.2f}"])
+        print(f"first use {case}: +{rows[-1][1]} s", flush=True)
     return "\n".join([
         f"Machine: {_common.machine()}. Median of {repeats} fresh processes; seconds the first "
         "focal fit (2,000 rows x 20 features, 100 trees) takes beyond the built-in fit just "
-        "before it in the same process.", "",
-        _common.markdown_table(["case", "cold cache (compiles)", "warm cache"], rows)])
+        "before it in the same process (importing focal_gbm included).", "",
+        _common.markdown_table(["case", "extra seconds (median)", "min", "max"], rows)])
 
 
 def render(throughput_rows, training_rows, memory_rows, repeats, seconds) -> str:
@@ -515,17 +509,23 @@ def render(throughput_rows, training_rows, memory_rows, repeats, seconds) -> str
              "focal / built-in", "floor / built-in", "gamma=0 / built-in", "objective s",
              "alone s"], training_rows),
         "",
+        render_memory(memory_rows),
+        "",
+    ])
+
+
+def render_memory(memory_rows) -> str:
+    return "\n".join([
         "### Peak memory (peak RSS, VmHWM, of a fresh process per run; MiB)",
         "",
-        "`fixed`: resident memory that loading focal_gbm's compiled kernels adds to a "
-        "process that has imported the booster (Numba and LLVM, measured on 10 "
+        "`fixed`: resident memory that importing focal_gbm and running its compiled "
+        "kernels adds to a process that has imported the booster (measured on 10 "
         "elements); `bytes/row`: the rest of the difference, per training row; "
-        "`floor ratio`: (built-in + fixed) / built-in, the best any Numba-based "
-        "objective can do at this size.",
+        "`floor ratio`: (built-in + fixed) / built-in, the best an objective with that "
+        "fixed cost can do at this size.",
         "",
-        fmt(["booster", "rows", "built-in", "focal", "focal / built-in", "fixed",
-             "bytes/row", "floor ratio"], memory_rows),
-        "",
+        _common.markdown_table(["booster", "rows", "built-in", "focal", "focal / built-in",
+                                "fixed", "bytes/row", "floor ratio"], memory_rows),
     ])
 
 
@@ -537,11 +537,23 @@ def main(argv=None):
     parser.add_argument("--memory-child", nargs=3, help=argparse.SUPPRESS)
     parser.add_argument("--fixed-child", help=argparse.SUPPRESS)
     parser.add_argument("--first-use", action="store_true",
-                        help="only the first-use (compilation) measurement")
+                        help="only the first-use measurement")
     parser.add_argument("--first-use-child", help=argparse.SUPPRESS)
     parser.add_argument("--asymmetric", action="store_true",
                         help="only the asymmetric-loss training comparison")
+    parser.add_argument("--memory", action="store_true",
+                        help="only the peak-memory measurement (results/memory.md)")
     args = parser.parse_args(argv)
+    if args.memory:
+        os.environ.setdefault("FOCAL_GBM_NUM_THREADS", str(THREADS))
+        rows = memory([100_000] if args.quick else [1_000_000, 4_000_000], 3)
+        text = (f"Machine: {_common.machine()}; median of 3 fresh processes per run, "
+                "20 rounds.\n\n" + render_memory(rows) + "\n")
+        out = Path(__file__).parent / "results"
+        out.mkdir(exist_ok=True)
+        (out / f"memory{'_quick' if args.quick else ''}.md").write_text(text)
+        print(text)
+        return
     if args.asymmetric:
         os.environ.setdefault("FOCAL_GBM_NUM_THREADS", str(THREADS))
         started = time.perf_counter()
