@@ -2,6 +2,7 @@
 
     python benchmarks/bench_kernels.py                  # results/kernels.md
     python benchmarks/bench_kernels.py --same-models /tmp/before   # results/same_models.md
+    PYTHONPATH=/tmp/before python benchmarks/bench_kernels.py --output kernels_before.md
 
 1. Array calls at 1e6 rows, interleaved, median of repeats, on this
    machine's 2 cores: ``FocalLoss(gamma=2)`` called as XGBoost calls it
@@ -154,9 +155,11 @@ def same_models(other: Path) -> str:
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=21)
+    parser.add_argument("--repeats", type=int, default=101)
     parser.add_argument("--same-models", type=Path, metavar="OTHER",
                         help="compare trained models with the checkout at OTHER")
+    parser.add_argument("--output", default="kernels.md",
+                        help="results file of the array calls (default: %(default)s)")
     parser.add_argument("--models-child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     os.environ.pop("FOCAL_GBM_NUM_THREADS", None)  # the defaults, as users get them
@@ -176,7 +179,7 @@ def main(argv=None):
         f"{N_ROWS:.0e} rows (10% positives), median of {args.repeats} interleaved repeats.", "",
         _common.markdown_table(["call", "ms", "/ NumPy cross entropy", "/ booster call"],
                                rows)])
-    (out / "kernels.md").write_text(text + "\n")
+    (out / args.output).write_text(text + "\n")
     print(text)
 
 
