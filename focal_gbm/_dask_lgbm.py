@@ -7,7 +7,7 @@ import lightgbm.dask  # noqa: F401  (lgb.dask is not imported by lightgbm itself
 import numpy as np
 from sklearn.utils.class_weight import compute_class_weight
 
-from . import dask as focal_dask
+from . import _dask_stats
 from ._dask_sklearn import DaskFocalMixin
 from ._lgbm_sklearn import FocalLGBMClassifier
 from ._sklearn import FOCAL_PARAMS_DOC, booster_defaults, make_init
@@ -79,7 +79,7 @@ class DaskFocalLGBMClassifier(DaskFocalMixin, FocalLGBMClassifier):
     # passes the globally encoded labels through; the objective and the
     # model header (add_init_score) make it a classifier.
     _wrapper_class = lgb.dask.DaskLGBMRegressor
-    _repeat_margin = staticmethod(focal_dask.repeat_init_score)
+    _repeat_margin = staticmethod(_dask_stats.repeat_init_score)
     _dask_multilabel = False
 
     def _new_wrapper(self, params, **fixed):

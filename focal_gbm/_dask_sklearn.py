@@ -18,7 +18,7 @@ import numpy as np
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
-from . import dask as focal_dask
+from . import _dask_stats
 from ._sklearn import labels_from_margin, proba_from_margin
 
 
@@ -83,7 +83,7 @@ def _unique_counts(block):
 def unique_counts(y: da.Array):
     """Sorted distinct values of ``y`` and how often each occurs, over all partitions."""
     parts = dask.compute(*[dask.delayed(_unique_counts, pure=True)(block)
-                           for block in focal_dask._row_blocks(y)])
+                           for block in _dask_stats.row_blocks(y)])
     values = np.concatenate([part[0] for part in parts])
     counts = np.concatenate([part[1] for part in parts])
     classes, inverse = np.unique(values, return_inverse=True)
@@ -137,12 +137,12 @@ class DaskFocalMixin:
         y_encoded = y.astype(np.float64) if self.multilabel_ else y.map_blocks(
             _encode, classes, dtype=np.float64)
         if sample_weight is not None:
-            sample_weight = focal_dask.to_dask_array(sample_weight, name="sample_weight")
+            sample_weight = _dask_stats.to_dask_array(sample_weight, name="sample_weight")
         sample_weight = self._effective_weight_dask(y_encoded, sample_weight, counts)
         objective = self._objective(self.n_classes_, self.multilabel_)
         # One pass over the labels validates them and gives both balanced
         # alpha and the starting margin, for all partitions together.
-        totals = focal_dask.label_totals(objective, y_encoded, sample_weight,
+        totals = _dask_stats.label_totals(objective, y_encoded, sample_weight,
                                          **self._class_count_kw())
         objective.fit_alpha_from_totals(totals)
         self.init_score_ = np.asarray(objective.init_score_from_totals(totals))
@@ -154,7 +154,7 @@ class DaskFocalMixin:
 
     def _check_targets_dask(self, y):
         """``(y, multilabel, classes, counts)`` over all partitions of ``y``."""
-        y = focal_dask.to_dask_array(y, name="y")
+        y = _dask_stats.to_dask_array(y, name="y")
         if y.ndim == 2 and y.shape[1] == 1:
             y = y[:, 0]
         if y.ndim not in (1, 2):
@@ -178,7 +178,7 @@ class DaskFocalMixin:
     def _eval_triple(self, i, X_eval, y_eval, eval_sample_weight):
         X_eval = check_dask_X(X_eval, name=f"eval_set[{i}] X")
         self._set_features(X_eval, reset=False)
-        y_eval = focal_dask.to_dask_array(y_eval, name=f"eval_set[{i}] y")
+        y_eval = _dask_stats.to_dask_array(y_eval, name=f"eval_set[{i}] y")
         if y_eval.ndim == 2 and y_eval.shape[1] == 1 and not self.multilabel_:
             y_eval = y_eval[:, 0]
         if (y_eval.ndim == 2) != self.multilabel_ or (
@@ -194,7 +194,7 @@ class DaskFocalMixin:
             y_eval = y_eval.map_blocks(_encode, self.classes_, dtype=np.float64)
         w_eval = None
         if eval_sample_weight is not None and eval_sample_weight[i] is not None:
-            w_eval = focal_dask.to_dask_array(eval_sample_weight[i],
+            w_eval = _dask_stats.to_dask_array(eval_sample_weight[i],
                                               name=f"eval_sample_weight[{i}]")
         return X_eval, y_eval, w_eval
 

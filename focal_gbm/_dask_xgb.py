@@ -8,10 +8,10 @@ import numpy as np
 import xgboost as xgb
 import xgboost.dask  # noqa: F401  (xgb.dask is not imported by xgboost itself)
 
-from . import dask as focal_dask
+from . import _dask_stats
 from ._dask_sklearn import DaskFocalMixin
 from ._sklearn import FOCAL_PARAMS_DOC, booster_defaults, make_init
-from ._xgb_sklearn import _ATTR, FocalXGBClassifier
+from ._xgb_sklearn import METADATA_ATTRIBUTE, FocalXGBClassifier
 
 _DOC = FOCAL_PARAMS_DOC + """client : distributed.Client, default=None
     The Dask client; ``None`` uses the default client.
@@ -66,7 +66,7 @@ class DaskFocalXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
     )
     _local_class = FocalXGBClassifier
     _wrapper_class = xgb.dask.DaskXGBClassifier
-    _repeat_margin = staticmethod(focal_dask.repeat_init_score)
+    _repeat_margin = staticmethod(_dask_stats.repeat_init_score)
 
     def _new_wrapper(self, params, **fixed):
         # DaskXGBClassifier takes its client as an attribute, not a parameter.
@@ -80,5 +80,5 @@ class DaskFocalXGBClassifier(DaskFocalMixin, FocalXGBClassifier):
         return functools.partial(_inplace_margin, offset=np.asarray(self._margin_offset))
 
     def _load_local(self, local: FocalXGBClassifier) -> FocalXGBClassifier:
-        self.booster_.set_attr(**{_ATTR: self._metadata()})
+        self.booster_.set_attr(**{METADATA_ATTRIBUTE: self._metadata()})
         return local.load_model(bytearray(self.booster_.save_raw("ubj")))
