@@ -21,7 +21,7 @@ from ._sklearn import (
     plain_fitted_attributes,
     with_focal_attributes,
 )
-from .multilabel import FocalOneVsRestClassifier, _ConstantLabel
+from .multilabel import ConstantLabel, FocalOneVsRestClassifier
 
 # A line of its own in the model text, before LightGBM's trailing
 # "pandas_categorical:" line (which LightGBM's Python package reads from the
@@ -396,7 +396,7 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
             if "file" in label:
                 estimators.append(type(self)().load_model(folder / label["file"]))
             else:
-                estimators.append(_ConstantLabel.restore(label["constant"],
+                estimators.append(ConstantLabel.restore(label["constant"],
                                                          label["class_weight"]))
         ovr = FocalOneVsRestClassifier(type(self)(**self.get_params()),
                                        focal_gamma=self.focal_gamma,

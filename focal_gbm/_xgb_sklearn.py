@@ -18,7 +18,8 @@ from ._sklearn import (
 from ._xgb import base_score, early_stopping_on_last, vector_intercept_supported
 from .multilabel import warn_constant_labels
 
-_ATTR = "focal_gbm"
+# The booster attribute that holds the estimator's focal metadata (JSON), saved with the model.
+METADATA_ATTRIBUTE = "focal_gbm"
 # XGBoost's metrics that abort on multi-label models.
 _NO_MULTILABEL_METRICS = ("auc", "aucpr")
 # "1" when the starting margins are the model's base_score (vector intercept).
@@ -136,7 +137,7 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
             **fit_params,
         )
         self.booster_ = self._booster_model.get_booster()
-        self.booster_.set_attr(**{_ATTR: self._metadata(),
+        self.booster_.set_attr(**{METADATA_ATTRIBUTE: self._metadata(),
                                   _INTERCEPT_ATTR: "1" if self._intercept_in_model else None})
         if evals:
             self.evals_result_ = self._booster_model.evals_result()
@@ -283,7 +284,7 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         (classes, starting margin, focal parameters), as a booster attribute;
         :meth:`load_model` reads it back.
         """
-        self.booster_.set_attr(**{_ATTR: self._metadata()})
+        self.booster_.set_attr(**{METADATA_ATTRIBUTE: self._metadata()})
         self._booster_model.save_model(fname)
 
     def load_model(self, fname):
@@ -293,7 +294,7 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         """
         model = xgb.XGBClassifier()
         model.load_model(fname)
-        meta = model.get_booster().attr(_ATTR)
+        meta = model.get_booster().attr(METADATA_ATTRIBUTE)
         if meta is None:
             raise ValueError(f"{fname} was not written by FocalXGBClassifier.save_model")
         self._restore_metadata(meta)

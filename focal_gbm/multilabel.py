@@ -24,7 +24,7 @@ from ._validation import per_column
 from .objective import FocalLoss
 
 
-class _ConstantLabel:
+class ConstantLabel:
     """Stand-in for a label that is constant in the training data.
 
     scikit-learn's ``OneVsRestClassifier`` does the same: a warning at fit
@@ -162,7 +162,7 @@ class FocalOneVsRestClassifier(FocalTagsMixin, MultiOutputMixin, ClassifierMixin
         for j, constant in enumerate(warn_constant_labels(Y)):
             column = Y[:, j]
             if constant is not None:
-                jobs.append(_ConstantLabel(constant, alphas[j] if alphas[j] is not None
+                jobs.append(ConstantLabel(constant, alphas[j] if alphas[j] is not None
                                            else self.estimator.get_params()["focal_alpha"]))
                 continue
             estimator = clone(self.estimator)
@@ -172,9 +172,9 @@ class FocalOneVsRestClassifier(FocalTagsMixin, MultiOutputMixin, ClassifierMixin
             jobs.append(delayed(_fit_label)(estimator, X, column, sample_weight, label_evals,
                                             eval_sample_weight, fit_params))
         fitted = Parallel(n_jobs=self.n_jobs)(job for job in jobs if not isinstance(
-            job, _ConstantLabel))
+            job, ConstantLabel))
         fitted = iter(fitted)
-        self.estimators_ = [job if isinstance(job, _ConstantLabel) else next(fitted)
+        self.estimators_ = [job if isinstance(job, ConstantLabel) else next(fitted)
                             for job in jobs]
         self.classes_ = np.arange(n_labels)
         self.class_weight_ = np.vstack([e.class_weight_ for e in self.estimators_])
