@@ -122,6 +122,7 @@ ALWAYS_INLINE double round_21_bits(double value) {
  * AVX2 lacks (it would keep the loop scalar). */
 #define ROUND_SHIFT 6755399441055744.0
 #define TWO_52 4503599627370496.0
+#define TWO_1000 1.0715086071862673e+301 /* 2^1000 exactly (no hex literal: MSVC's C) */
 #define TWO_52_BITS UINT64_C(0x4330000000000000)
 #define MANTISSA_BITS ((UINT64_C(1) << 52) - 1)
 #define ONE_BITS (UINT64_C(1023) << 52)
@@ -871,7 +872,7 @@ HOT_LOOP static void softmax_grad_hess_row(const double *row, Py_ssize_t c, Py_s
      * When the true class leads every other by ~709.8-745 the sum is
      * subnormal and its reciprocal overflows (inf * 0 = NaN below), so both
      * are scaled by 2^1000 there: still exact, finite for any subnormal. */
-    double scale = rt.s_others >= DBL_MIN ? 1.0 : 0x1p1000;
+    double scale = rt.s_others >= DBL_MIN ? 1.0 : TWO_1000;
     double inv_others = rt.s_others > 0.0 ? 1.0 / (rt.s_others * scale) : 0.0;
     for (Py_ssize_t j = 0; j < k; j++) {
         double e = ex[j];

@@ -1,9 +1,10 @@
 """The focal-loss math: loss, gradient and Hessian with respect to the margin.
 
 The arithmetic itself lives in ``_kernels.c`` (a compiled extension, one
-fused, multi-threaded pass per call); this module shapes arrays for it and solves for the optimal
-starting margins. It imports no booster and validates nothing: callers
-(``objective.py``) check their inputs once.
+fused, multi-threaded pass per call); this module shapes arrays for it,
+chooses the threads, and solves for the optimal starting margins. It
+imports no booster and validates nothing: callers (``objective.py``) check
+their inputs once.
 
 Derivations in ``docs/math.md``. Notation (its §1): margin ``z``,
 ``p = sigmoid(z)``, ``q = 1 - p = sigmoid(-z)``, ``s1 = -log(p) = softplus(-z)`` and
@@ -115,13 +116,6 @@ def _threads(n_rows: int, n_cols: int, *, round21: bool = False, work_per_elemen
     return 1 if _forked or small else num_threads()
 
 
-def _policy(hessian: str) -> int:
-    try:
-        return HESSIAN_POLICIES.index(hessian)
-    except ValueError:
-        raise ValueError(f"hessian must be one of {HESSIAN_POLICIES}, got {hessian!r}") from None
-
-
 def _output_pair(shape: tuple[int, ...], dtype) -> tuple[NDArray, NDArray]:
     """Two uninitialised arrays for the gradient and the Hessian, from one allocation.
 
@@ -224,7 +218,7 @@ def binary_focal_grad_hess(y_true, margin, *, gamma, alpha_pos, alpha_neg, gamma
     ``clip`` as for :func:`binary_focal_loss`; the policies act on the
     clipped negative part as docs/math.md §9 says.
     """
-    policy = _policy(hessian)
+    policy = HESSIAN_POLICIES.index(hessian)  # checked where it entered: the loss object
     z, y2, z2, params, weight = _binary_inputs(y_true, margin, gamma, gamma_neg, clip,
                                                alpha_pos, alpha_neg, sample_weight)
     dtype = z.dtype if dtype is None else dtype
@@ -334,7 +328,7 @@ def softmax_focal_grad_hess(labels, margin, *, gamma, class_alpha, hessian: str 
     weight ``a_c (1 - p_c)^g`` and ``"fisher"`` the same scaled by ``a_c``.
     ``dtype`` and ``round21`` as for :func:`binary_focal_grad_hess`.
     """
-    policy = _policy(hessian)
+    policy = HESSIAN_POLICIES.index(hessian)  # checked where it entered: the loss object
     labels, z, alpha, weight = _softmax_inputs(labels, margin, class_alpha, sample_weight)
     dtype = z.dtype if dtype is None else dtype
     grad, hess = _output_pair(z.shape, dtype)
