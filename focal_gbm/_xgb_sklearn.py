@@ -23,7 +23,7 @@ METADATA_ATTRIBUTE = "focal_gbm"
 # XGBoost's metrics that abort on multi-label models.
 _NO_MULTILABEL_METRICS = ("auc", "aucpr")
 # "1" when the starting margins are the model's base_score (vector intercept).
-_INTERCEPT_ATTR = "focal_gbm_intercept"
+INTERCEPT_ATTRIBUTE = "focal_gbm_intercept"
 
 _DOC = FOCAL_PARAMS_DOC + """eval_metric : str, list of str, callable or None, default=None
     Metrics of ``eval_set`` next to the focal metric, as for ``XGBClassifier``.
@@ -138,7 +138,7 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         )
         self.booster_ = self._booster_model.get_booster()
         self.booster_.set_attr(**{METADATA_ATTRIBUTE: self._metadata(),
-                                  _INTERCEPT_ATTR: "1" if self._intercept_in_model else None})
+                                  INTERCEPT_ATTRIBUTE: "1" if self._intercept_in_model else None})
         if evals:
             self.evals_result_ = self._booster_model.evals_result()
         if hasattr(self._booster_model, "best_iteration"):  # set by early stopping
@@ -302,7 +302,7 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         self.booster_ = model.get_booster()
         # Files written before the vector intercept keep the start outside.
         self._intercept_in_model = (self._single_margin
-                                    or self.booster_.attr(_INTERCEPT_ATTR) == "1")
+                                    or self.booster_.attr(INTERCEPT_ATTRIBUTE) == "1")
         self._margin_offset = 0.0 if self._intercept_in_model else self.init_score_
         return self
 

@@ -93,7 +93,11 @@ def _plain_model(clf):
             "ONNX export of a multi-label FocalXGBClassifier: onnxmltools' XGBoost converter "
             "makes one or two probability columns, not one per label (for a plain "
             "multi-label XGBClassifier too)")
-    if not clf._intercept_in_model:
+    from ._xgb_sklearn import INTERCEPT_ATTRIBUTE
+
+    # Binary models always hold their start (base_score); multi-class ones
+    # only where XGBoost has the vector intercept, as the model file records.
+    if len(clf.classes_) > 2 and clf.get_booster().attr(INTERCEPT_ATTRIBUTE) != "1":
         raise NotImplementedError(
             "ONNX export of a multi-class FocalXGBClassifier needs XGBoost's "
             "vector intercept (XGBoost >= 3.1) to hold the starting margins; this model keeps "
