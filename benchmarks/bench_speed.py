@@ -544,8 +544,7 @@ def main(argv=None):
     parser.add_argument("--memory", action="store_true",
                         help="only the peak-memory measurement (results/memory.md)")
     args = parser.parse_args(argv)
-    if args.memory:
-        os.environ.setdefault("FOCAL_GBM_NUM_THREADS", str(THREADS))
+    if args.memory:  # the kernels' default threads, as users get them
         rows = memory([100_000] if args.quick else [1_000_000, 4_000_000], 3)
         text = (f"Machine: {_common.machine()}; median of 3 fresh processes per run, "
                 "20 rounds.\n\n" + render_memory(rows) + "\n")
