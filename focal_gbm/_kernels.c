@@ -1014,6 +1014,25 @@ static void *take(Arrays *arrays, PyObject *obj, const char *name, int writable,
     return view->buf;
 }
 
+/* The gradient and Hessian outputs: writable, n_elements each, of one float type. */
+static int take_outputs(Arrays *arrays, PyObject *grad, PyObject *hess, Py_ssize_t n_elements,
+                        void **grad_data, void **hess_data, int *out32) {
+    int hess32;
+    if (!(*grad_data = take(arrays, grad, "grad", 1, ANY_FLOAT, n_elements, out32))) return -1;
+    if (!(*hess_data = take(arrays, hess, "hess", 1, ANY_FLOAT, n_elements, &hess32))) return -1;
+    if (*out32 != hess32) {
+        PyErr_SetString(PyExc_ValueError, "focal_gbm._kernels: grad and hess differ in type");
+        return -1;
+    }
+    return 0;
+}
+
+static int check_policy(int policy) {
+    if (policy >= 0 && policy < N_POLICIES) return 0;
+    PyErr_Format(PyExc_ValueError, "focal_gbm._kernels: no Hessian policy %d", policy);
+    return -1;
+}
+
 /* The binary parameters, one value per column each. */
 static int take_binary(Arrays *arrays, BinaryCall *call, PyObject *y, PyObject *z,
                        PyObject *params[5], PyObject *weight, Py_ssize_t n) {
@@ -1073,28 +1092,20 @@ static PyObject *py_binary_loss_sum(PyObject *self, PyObject *args) {
 static PyObject *py_binary_grad_hess(PyObject *self, PyObject *args) {
     PyObject *y, *z, *params[5], *weight, *grad, *hess;
     Py_ssize_t n, k;
-    int policy, round21, threads, grad32, hess32;
+    int policy, round21, threads;
     BinaryCall call = {0};
     Arrays arrays = {.used = 0};
     if (!PyArg_ParseTuple(args, "OOOOOOOOipOOnni", &y, &z, &params[0], &params[1], &params[2],
                           &params[3], &params[4], &weight, &policy, &round21, &grad, &hess, &n,
                           &k, &threads))
         return NULL;
-    if (policy < 0 || policy >= N_POLICIES) {
-        PyErr_Format(PyExc_ValueError, "focal_gbm._kernels: no Hessian policy %d", policy);
-        return NULL;
-    }
+    if (check_policy(policy) < 0) return NULL;
     call.k = k;
     call.policy = policy;
     call.round21 = round21;
     if (take_binary(&arrays, &call, y, z, params, weight, n) < 0) goto fail;
-    if (!(call.grad = take(&arrays, grad, "grad", 1, ANY_FLOAT, n * k, &grad32))) goto fail;
-    if (!(call.hess = take(&arrays, hess, "hess", 1, ANY_FLOAT, n * k, &hess32))) goto fail;
-    if (grad32 != hess32) {
-        PyErr_SetString(PyExc_ValueError, "focal_gbm._kernels: grad and hess differ in type");
+    if (take_outputs(&arrays, grad, hess, n * k, &call.grad, &call.hess, &call.out32) < 0)
         goto fail;
-    }
-    call.out32 = grad32;
     Py_BEGIN_ALLOW_THREADS
     run_rows(binary_grad_hess_rows, &call, n, 8 * BLOCK, threads);
     Py_END_ALLOW_THREADS
@@ -1165,27 +1176,19 @@ static PyObject *py_softmax_loss_sum(PyObject *self, PyObject *args) {
 static PyObject *py_softmax_grad_hess(PyObject *self, PyObject *args) {
     PyObject *labels, *z, *alpha, *weight, *grad, *hess;
     Py_ssize_t n, k;
-    int policy, round21, threads, grad32, hess32;
+    int policy, round21, threads;
     SoftmaxCall call = {0};
     Arrays arrays = {.used = 0};
     if (!PyArg_ParseTuple(args, "OOdOOipOOnni", &labels, &z, &call.gamma, &alpha, &weight,
                           &policy, &round21, &grad, &hess, &n, &k, &threads))
         return NULL;
-    if (policy < 0 || policy >= N_POLICIES) {
-        PyErr_Format(PyExc_ValueError, "focal_gbm._kernels: no Hessian policy %d", policy);
-        return NULL;
-    }
+    if (check_policy(policy) < 0) return NULL;
     call.k = k;
     call.policy = policy;
     call.round21 = round21;
     if (take_softmax(&arrays, &call, labels, z, alpha, weight, n) < 0) goto fail;
-    if (!(call.grad = take(&arrays, grad, "grad", 1, ANY_FLOAT, n * k, &grad32))) goto fail;
-    if (!(call.hess = take(&arrays, hess, "hess", 1, ANY_FLOAT, n * k, &hess32))) goto fail;
-    if (grad32 != hess32) {
-        PyErr_SetString(PyExc_ValueError, "focal_gbm._kernels: grad and hess differ in type");
+    if (take_outputs(&arrays, grad, hess, n * k, &call.grad, &call.hess, &call.out32) < 0)
         goto fail;
-    }
-    call.out32 = grad32;
     Py_BEGIN_ALLOW_THREADS
     run_rows(softmax_grad_hess_rows, &call, n, ROW_CHUNK, threads);
     Py_END_ALLOW_THREADS
