@@ -156,6 +156,14 @@ def _check_params(params: dict[str, Any], objective, y) -> dict[str, Any]:
     return params
 
 
+# LightGBM's parameters of distributed training, with their aliases.
+_NETWORK_PARAMETERS = frozenset({
+    "machines", "workers", "nodes", "local_listen_port", "local_port", "port",
+    "num_machines", "num_machine", "machine_list_filename", "machine_list_file",
+    "machine_list", "mlist", "time_out",
+})
+
+
 def add_init_score(booster, init_score, *, probability_output: bool = True):
     """A copy of ``booster`` whose raw scores include the constant ``init_score``.
 
@@ -210,6 +218,16 @@ def add_init_score(booster, init_score, *, probability_output: bool = True):
         model = re.sub(r"^\[objective: .*\]$", f"[objective: {name}]", model, count=1,
                        flags=re.M)
     shifted = lightgbm.Booster(model_str=model)
+    # The training parameters under the names they were given, as on a booster
+    # lightgbm.train returns, besides the canonical ones read from the model;
+    # the declared objective stays (the readers above check it). Not those of
+    # distributed training: with its peers' addresses among its parameters,
+    # the model of a lightgbm.dask fit hung afterwards.
+    training = {name: value for name, value in booster.params.items()
+                if name not in _NETWORK_PARAMETERS}
+    if probability_output:
+        training["objective"] = name
+    shifted.params = {**shifted.params, **training}
     first_trees = shifted.dump_model(num_iteration=1)["tree_info"]
     for tree, value in zip(first_trees, init_score):
         index = tree["tree_index"]

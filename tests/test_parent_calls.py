@@ -220,6 +220,30 @@ def test_lightgbm_set_params_after_fit_reaches_the_fitted_model(lgbm_pair, data)
     np.testing.assert_array_equal(ours.predict(X), lgbm_pair[0].predict(X))
 
 
+def test_lightgbm_booster_params_hold_the_training_parameters_as_the_parent(lgbm_pair):
+    """Code that reads booster_.params["learning_rate"] (and so on) works on ours."""
+    ours, parent = (model.booster_.params for model in lgbm_pair)
+    # metric: the parent's default metric, which focal training does not record
+    differ = {name for name, value in parent.items() if ours.get(name) != value}
+    assert differ == {"metric"}
+    assert ours["objective"] == "binary"  # what SHAP and onnxmltools check
+
+
+def test_lightgbm_booster_params_leave_out_distributed_training(data):
+    """A model holding its peers' addresses would reach for them again (a Dask fit hung)."""
+    from focal_gbm import add_init_score
+
+    X, y = data
+    network = {"machines": "127.0.0.1:12400", "local_listen_port": 12400, "num_machines": 1}
+    booster = lgb.train({"objective": "binary", "verbose": -1, "num_leaves": 7, **network},
+                        lgb.Dataset(X, y), 3)
+    params = add_init_score(booster, 0.5).params
+    assert params["num_leaves"] == 7
+    # The model file keeps its own (truncated) record of "machines"; the
+    # training dict's full list of peers is what must not come back.
+    assert params.get("machines") != network["machines"]
+
+
 # ------------------------------------------------------------------ errors
 @pytest.mark.parametrize("parent, ours", [
     (xgb.XGBClassifier, FocalXGBClassifier),
