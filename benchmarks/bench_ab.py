@@ -73,6 +73,8 @@ def _child(case: str):
 
 
 def _run(case: str, checkout: Path | None, cache: str) -> float:
+    # A checkout from before the compiled C kernels JIT-compiles them with Numba:
+    # into a cache of its own, so that only its first run pays for compiling.
     env = {**os.environ, "FOCAL_GBM_CACHE_DIR": cache, "NUMBA_CACHE_DIR": cache}
     if checkout is not None:
         env["PYTHONPATH"] = str(checkout)
