@@ -22,8 +22,9 @@
  *
  * - precise, scalar: exp, log and log1p from the C library, every label
  *   (soft labels take both classes' parts), subnormal results kept;
- * - blocks of 512 rows of hard (0/1) labels, one column: branch-free loops
- *   the compiler vectorises, with exp and log1p evaluated by polynomials
+ * - blocks of 512 rows of hard (0/1) labels, one column at a time (the
+ *   columns of a 2-D call are gathered, so each equals a 1-D call): loops
+ *   without branches that the compiler vectorises, with exp and log1p by polynomials
  *   (exp_neg, log1p_unit) instead of C library calls, which cannot be
  *   vectorised. exp_neg flushes results below float64's smallest normal to 0,
  *   so a block takes this path only where that changes nothing: always on
@@ -32,7 +33,7 @@
  *   are small integers (powers by products, as exact as the scalar path).
  *
  * Threads: rows are split over OpenMP threads (the count is the caller's
- * argument: _loss.num_threads) where the compiler has OpenMP; without it
+ * argument, chosen by _loss._threads) where the compiler has OpenMP; without it
  * every call runs on the calling thread. The GIL is released throughout.
  *
  * The hot loops are compiled three times (AVX-512, AVX2 + FMA and the
