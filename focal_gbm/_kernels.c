@@ -556,14 +556,8 @@ HOT_LOOP static Py_ssize_t count_unfit(const double *y, const double *z, Py_ssiz
     return unfit;
 }
 
-HOT_LOOP static void load_margins(const void *z, int z32, Py_ssize_t start, Py_ssize_t n,
-                                  double *out) {
-    if (z32) {
-        const float *zf = (const float *)z + start;
-        for (Py_ssize_t i = 0; i < n; i++) out[i] = zf[i];
-    } else {
-        memcpy(out, (const double *)z + start, (size_t)n * sizeof(double));
-    }
+HOT_LOOP static void convert_margins(const float *z, Py_ssize_t n, double *out) {
+    for (Py_ssize_t i = 0; i < n; i++) out[i] = z[i];
 }
 
 /* out[start + i] = w_i * value_i (w_i = 1 without weights), in float32 or
@@ -612,19 +606,29 @@ ALWAYS_INLINE void store_at(void *out, int out32, Py_ssize_t index, double value
         ((double *)out)[index] = value;
 }
 
-/* Labels and margins of rows start:start + n of column j, as float64. */
+/* Labels and margins of rows start:start + n of column j, as float64: pointers
+ * into the call's arrays where they are that already (one column, float64
+ * margins), else into y_buffer / z_buffer, filled here. */
 static void gather_column(const BinaryCall *call, Py_ssize_t start, Py_ssize_t n, Py_ssize_t j,
-                          double *y, double *z) {
+                          double *y_buffer, double *z_buffer, const double **y,
+                          const double **z) {
     Py_ssize_t k = call->k;
     if (k == 1) {
-        memcpy(y, call->y + start, (size_t)n * sizeof(double));
-        load_margins(call->z, call->z32, start, n, z);
+        *y = call->y + start;
+        if (call->z32) {
+            convert_margins((const float *)call->z + start, n, z_buffer);
+            *z = z_buffer;
+        } else {
+            *z = (const double *)call->z + start;
+        }
         return;
     }
     for (Py_ssize_t i = 0; i < n; i++) {
-        y[i] = call->y[(start + i) * k + j];
-        z[i] = margin_at(call->z, call->z32, (start + i) * k + j);
+        y_buffer[i] = call->y[(start + i) * k + j];
+        z_buffer[i] = margin_at(call->z, call->z32, (start + i) * k + j);
     }
+    *y = y_buffer;
+    *z = z_buffer;
 }
 
 /* out[start + i, j] = w_i * value_i, as store_weighted for any number of columns. */
@@ -685,8 +689,9 @@ static double binary_grad_hess_rows(const void *context, Py_ssize_t lo, Py_ssize
     for (Py_ssize_t start = lo; start < hi; start += BLOCK) {
         Py_ssize_t n = hi - start < BLOCK ? hi - start : BLOCK;
         for (Py_ssize_t j = 0; j < call->k; j++) {
-            gather_column(call, start, n, j, yb, zb);
-            column_grad_hess(call, j, yb, zb, n, gb, hb);
+            const double *y, *z;
+            gather_column(call, start, n, j, yb, zb, &y, &z);
+            column_grad_hess(call, j, y, z, n, gb, hb);
             scatter_column(call, gb, start, n, j, call->grad);
             scatter_column(call, hb, start, n, j, call->hess);
         }
@@ -704,8 +709,9 @@ static double binary_loss_rows(const void *context, Py_ssize_t lo, Py_ssize_t hi
         Py_ssize_t n = hi - start < BLOCK ? hi - start : BLOCK;
         const double *weight = call->weight ? call->weight + start : NULL;
         for (Py_ssize_t j = 0; j < k; j++) {
-            gather_column(call, start, n, j, yb, zb);
-            column_loss(call, j, yb, zb, n, lb);
+            const double *y, *z;
+            gather_column(call, start, n, j, yb, zb, &y, &z);
+            column_loss(call, j, y, z, n, lb);
             if (call->loss) {
                 for (Py_ssize_t i = 0; i < n; i++)
                     call->loss[(start + i) * k + j] = weight ? weight[i] * lb[i] : lb[i];

@@ -115,6 +115,21 @@ def test_multilabel_lightgbm_refuses_booster_keywords_by_name(rng):
 
 
 # ---------------------------------------------------------------- fit keywords
+def _margins_after_fit_keywords(parent_class, focal_class, params, keywords, data,
+                                **margin_keywords):
+    """Parent's and ours: a 5-tree model each, then a 10-tree fit given ``keywords(X, y, it)``.
+
+    Returns the two fits' margins on X (parent's first).
+    """
+    X, y = data
+    margins = []
+    for cls, extra in ((parent_class, {}), (focal_class, AS_PARENT)):
+        start = cls(n_estimators=5, **params, **extra).fit(X, y)
+        model = cls(n_estimators=10, **params, **extra).fit(X, y, **keywords(X, y, start))
+        margins.append(model.predict(X, **margin_keywords))
+    return margins
+
+
 # Column sampling only where the keyword needs it: XGBoost draws columns in
 # another order when it continues a model with a custom objective (a plain
 # XGBClassifier with a callable objective too), so xgb_model runs without it.
@@ -127,15 +142,9 @@ def test_multilabel_lightgbm_refuses_booster_keywords_by_name(rng):
      {"colsample_bynode": 0.5, "random_state": 0}),
 ], ids=["base_margin", "xgb_model", "feature_weights"])
 def test_xgboost_fit_keywords_as_the_parent(keywords, params, data):
-    X, y = data
-    start = {"parent": xgb.XGBClassifier(n_estimators=5, **params).fit(X, y),
-             "focal": FocalXGBClassifier(n_estimators=5, **params, **AS_PARENT).fit(X, y)}
-    margins = []
-    for name, model in (("parent", xgb.XGBClassifier(n_estimators=10, **params)),
-                        ("focal", FocalXGBClassifier(n_estimators=10, **params, **AS_PARENT))):
-        model.fit(X, y, **keywords(X, y, start[name]))
-        margins.append(model.predict(X, output_margin=True))
-    np.testing.assert_allclose(margins[1], margins[0], atol=XGB_ATOL)
+    parent, ours = _margins_after_fit_keywords(xgb.XGBClassifier, FocalXGBClassifier, params,
+                                               keywords, data, output_margin=True)
+    np.testing.assert_allclose(ours, parent, atol=XGB_ATOL)
 
 
 def test_xgboost_sample_weight_eval_set_weighs_the_metric(data):
@@ -155,16 +164,10 @@ def test_xgboost_sample_weight_eval_set_weighs_the_metric(data):
 ], ids=["init_score", "init_model"])
 def test_lightgbm_start_keywords_as_the_parent(keywords, data):
     """A given start replaces the focal one; like the parent's, it is not in the model."""
-    X, y = data
-    params = {"num_leaves": 7, "verbose": -1}
-    start = {"parent": lgb.LGBMClassifier(n_estimators=5, **params).fit(X, y),
-             "focal": FocalLGBMClassifier(n_estimators=5, **params, **AS_PARENT).fit(X, y)}
-    margins = []
-    for name, model in (("parent", lgb.LGBMClassifier(n_estimators=10, **params)),
-                        ("focal", FocalLGBMClassifier(n_estimators=10, **params, **AS_PARENT))):
-        model.fit(X, y, **keywords(X, y, start[name]))
-        margins.append(model.predict(X, raw_score=True))
-    np.testing.assert_allclose(margins[1], margins[0], atol=LGBM_ATOL)
+    parent, ours = _margins_after_fit_keywords(
+        lgb.LGBMClassifier, FocalLGBMClassifier, {"num_leaves": 7, "verbose": -1}, keywords,
+        data, raw_score=True)
+    np.testing.assert_allclose(ours, parent, atol=LGBM_ATOL)
 
 
 @pytest.mark.parametrize("labels", ["integers", "strings"])
