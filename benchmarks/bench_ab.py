@@ -1,7 +1,8 @@
 """A/B: focal training time of this checkout against another commit's, side by side.
 
     git worktree add /tmp/before COMMIT
-    python benchmarks/bench_ab.py /tmp/before     # writes results/ab.md
+    (cd /tmp/before && python setup.py -q build_ext --inplace)
+    python benchmarks/bench_ab.py /tmp/before [--repeats 5]   # writes results/ab.md
 
 What a change to the kernels or the adapter costs, independent of the
 machine: the same training runs alternate between this checkout's focal_gbm
@@ -87,8 +88,13 @@ def main():
     if sys.argv[1:2] == ["--child"]:
         _child(sys.argv[2])
         return
-    other = Path(sys.argv[1]).resolve()
-    repeats = 3
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("other", type=Path, help="a checkout of the other commit, built")
+    parser.add_argument("--repeats", type=int, default=3, help="runs of each side per case")
+    args = parser.parse_args()
+    other, repeats = args.other.resolve(), args.repeats
     rows = []
     with tempfile.TemporaryDirectory() as new_cache, tempfile.TemporaryDirectory() as old_cache:
         for case in CASES:

@@ -13,7 +13,6 @@ module imports no booster (XGBoost's collective only when it is running).
 
 from __future__ import annotations
 
-import abc
 import json
 import threading
 import weakref
@@ -23,7 +22,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from ._loss import weighted_mean
-from ._validation import check_margin, check_sample_weight
+from ._validation import check_margin
 
 
 def _booster_of(data) -> str | None:
@@ -161,15 +160,14 @@ def labels_and_weights(data, shape: tuple[int, ...] | None = None):
 
 
 @dataclass(eq=False)
-class _Validated:
-    """Labels and weights of one data set, validated once, and its class weights.
+class _TrainingSet:
+    """One data set's checked labels and weights, and the class weights training on it uses.
 
     ``shape`` is the margin shape they were checked against (booster data);
     ``training_alpha`` is filled the first time the set is trained on.
     """
 
-    y: NDArray
-    w: NDArray | None
+    labels: object  # the loss object's CheckedLabels
     shape: tuple[int, ...] | None
     training_alpha: object = None
 
@@ -224,83 +222,62 @@ def _n_columns(z: NDArray) -> int | None:
 
 
 
-class BoosterObjective(abc.ABC):
-    """Booster calling conventions over the loss hooks a subclass implements.
+def align_labels(y: NDArray, margin: NDArray) -> NDArray:
+    """Labels as the scikit-learn wrappers pass them, shaped like 2-D margins.
 
-    The hooks (abstract below) take validated arrays: ``_check_labels``,
-    ``_check_shapes``, ``_alpha_from_labels`` and ``_training_alpha`` (the
-    class weights for training on given labels), ``_grad_hess_values`` and
-    ``_loss_totals``.
+    XGBClassifier < 3 passes 2-D (multi-label) targets flattened.
+    """
+    if y.ndim == 1 and margin.ndim == 2 and y.size == margin.size:
+        return y.reshape(margin.shape)
+    return y
+
+
+class BoosterObjective:
+    """A loss object as the boosters call a custom objective and a metric.
+
+    Composed with a :class:`~focal_gbm.FocalLoss` or
+    :class:`~focal_gbm.SoftmaxFocalLoss` (whose ``__call__`` and ``metric``
+    delegate here), it reads labels and weights from the caller, checks them
+    once per data set through the loss's ``check_labels``, fixes the class
+    weights of the set being trained on, and asks the loss for float32
+    gradients rounded to 21 bits (``checked_grad_hess``) or for loss totals
+    (``checked_loss_totals``).
     """
 
-    name = FOCAL_METRIC
-
-    def _reset_caches(self):
+    def __init__(self, loss):
+        self.loss = loss
         self._data_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-        self._array_cache: _Validated | None = None
+        self._array_cache: _TrainingSet | None = None
         # The class weights of the training labels this thread is training on,
         # for the metric on evaluation data (the booster calls the objective,
         # then the metric, from the thread that trains).
         self._this_thread = threading.local()
 
-    # ------------------------------------------------------------------ state
-    def __getstate__(self):
-        state = self.__dict__.copy()
-        # Cached booster data is neither picklable nor meaningful elsewhere.
-        for name in ("_data_cache", "_array_cache", "_this_thread"):
-            del state[name]
-        return state
-
-    def __setstate__(self, state):
-        self.__dict__.update(state)
-        self._reset_caches()
-
-    # ------------------------------------------------------------ the hooks
-    @staticmethod
-    @abc.abstractmethod
-    def _check_labels(y_true, name: str = "y_true") -> NDArray:
-        """Validated labels."""
-
-    @staticmethod
-    @abc.abstractmethod
-    def _check_shapes(y: NDArray, z: NDArray) -> None:
-        """Raise unless labels ``y`` and margins ``z`` fit together."""
-
-    @property
-    @abc.abstractmethod
-    def _alpha_from_labels(self) -> bool:
-        """Whether the class weights are computed from the labels trained on."""
-
-    @abc.abstractmethod
-    def _training_alpha(self, y: NDArray, w: NDArray | None, n_columns: int | None):
-        """The class weights for training on these labels."""
-
-    @abc.abstractmethod
-    def _grad_hess_values(self, y, z, w, *, dtype, round21=False, training_alpha=None):
-        """Gradient and Hessian of validated arrays."""
-
-    @abc.abstractmethod
-    def _loss_totals(self, y, z, w, training_alpha=None) -> NDArray[np.float64]:
-        """``[sum of weighted losses, total weight]`` of validated arrays."""
-
-    def _checked(self, y_true, margin, sample_weight):
-        y = self._check_labels(y_true)
-        z = check_margin(margin)
-        self._check_shapes(y, z)
-        w = check_sample_weight(sample_weight, y.shape[0])
-        return y, z, w
-
-    # ------------------------------------------------- booster conventions
-    def _from_data(self, data, margin: NDArray) -> _Validated:
-        """Validated labels and weights of a booster's data, read once per object."""
+    def _from_data(self, data, margin: NDArray) -> _TrainingSet:
+        """Checked labels and weights of a booster's data, read once per object."""
         cached = self._data_cache.get(data)
         if cached is None or cached.shape != margin.shape:
             y, w = labels_and_weights(data, margin.shape if margin.ndim == 1 else None)
-            y = self._check_labels(y, name="label")
-            self._check_shapes(y, check_margin(margin))
-            w = check_sample_weight(w, y.shape[0])
-            cached = _Validated(y, w, margin.shape)
+            labels = self.loss.check_labels(y, w, name="label")
+            check_margin(margin)  # finite, once; later rounds only check the shape
+            cached = _TrainingSet(labels, margin.shape)
             self._data_cache[data] = cached
+        return cached
+
+    def _from_arrays(self, y_true: NDArray, sample_weight) -> _TrainingSet:
+        """Checked labels and weights of the scikit-learn wrappers' convention.
+
+        XGBClassifier hands over fresh copies of the same labels (and
+        weights) every round: compared with the last checked ones (one
+        pass, no conversion), they are checked and converted again only
+        when they changed (another fit, or another thread).
+        """
+        cached = self._array_cache  # one read: another thread may replace it
+        if cached is not None and _same_values(y_true, cached.labels.y) and (
+                _same_values(sample_weight, cached.labels.sample_weight)):
+            return cached
+        cached = _TrainingSet(self.loss.check_labels(y_true, sample_weight), None)
+        self._array_cache = cached
         return cached
 
     def __call__(self, predt_or_y_true, data_or_y_pred, sample_weight=None):
@@ -310,56 +287,6 @@ class BoosterObjective(abc.ABC):
         * ``lightgbm.train(params={"objective": ...})``: ``(margin, Dataset)``;
         * ``XGBClassifier(objective=...)``: ``(y_true, margin, sample_weight=...)``;
         * ``LGBMClassifier(objective=...)``: ``(y_true, margin, weight)``.
-        """
-        if _booster_of(data_or_y_pred) is not None:
-            margin = np.asarray(predt_or_y_true)
-            data = self._from_data(data_or_y_pred, margin)
-        else:
-            margin = check_margin(data_or_y_pred)
-            y_true = self._align_labels(np.asarray(predt_or_y_true), margin)
-            data = self._from_arrays(y_true, sample_weight)
-            self._check_shapes(data.y, margin)
-        if data.training_alpha is None:
-            if self._alpha_from_labels and _xgboost_world_size() > 1:
-                # Each worker holds only its own rows: class weights taken
-                # from them would differ from worker to worker.
-                raise ValueError(
-                    "alpha='balanced' must be fitted on all the training data before "
-                    "distributed training (each worker holds only its own rows): call "
-                    "focal_gbm.dask.fit_alpha(objective, y, sample_weight) first"
-                )
-            # Per training set, cached with its labels: an objective reused for
-            # another fit, or by several threads at once, weighs each set by
-            # its own classes.
-            data.training_alpha = self._training_alpha(data.y, data.w, _n_columns(margin))
-        self._this_thread.training_alpha = data.training_alpha
-        return self._booster_grad_hess(data.y, margin, data.w, data.training_alpha)
-
-    def _from_arrays(self, y_true: NDArray, sample_weight) -> _Validated:
-        """Validated labels and weights of the scikit-learn wrappers' convention.
-
-        XGBClassifier hands over fresh copies of the same labels (and
-        weights) every round: compared with the last validated ones (one
-        pass, no conversion), they are validated and converted again only
-        when they changed (another fit, or another thread).
-        """
-        cached = self._array_cache  # one read: another thread may replace it
-        if cached is not None and _same_values(y_true, cached.y) and (
-                _same_values(sample_weight, cached.w)):
-            return cached
-        y = self._check_labels(y_true)
-        w = check_sample_weight(sample_weight, y.shape[0])
-        cached = _Validated(y, w, None)
-        self._array_cache = cached
-        return cached
-
-    @staticmethod
-    def _align_labels(y: NDArray, margin: NDArray) -> NDArray:
-        """Labels as the scikit-learn wrappers pass them, shaped for the margin."""
-        return y
-
-    def _booster_grad_hess(self, y, z, w, training_alpha):
-        """float32 gradient and Hessian for a booster, sample weights applied last.
 
         Both boosters keep per-row gradients in float32 and sum them in
         float64. Rounding each unweighted value to 21 significant bits before
@@ -369,18 +296,37 @@ class BoosterObjective(abc.ABC):
         relative is far below what boosting resolves. Weight 1 and no weight
         get the same rounding.
         """
-        return self._grad_hess_values(y, z, w, dtype=np.float32, round21=True,
-                                      training_alpha=training_alpha)
+        if _booster_of(data_or_y_pred) is not None:
+            margin = np.asarray(predt_or_y_true)
+            training_set = self._from_data(data_or_y_pred, margin)
+        else:
+            margin = check_margin(data_or_y_pred)
+            y_true = align_labels(np.asarray(predt_or_y_true), margin)
+            training_set = self._from_arrays(y_true, sample_weight)
+        if training_set.training_alpha is None:
+            # Per training set, cached with its labels: an objective reused for
+            # another fit, or by several threads at once, weighs each set by
+            # its own classes.
+            training_set.training_alpha = self._training_alpha(training_set.labels, margin)
+        self._this_thread.training_alpha = training_set.training_alpha
+        return self.loss.checked_grad_hess(training_set.labels, margin, dtype=np.float32,
+                                           round21=True,
+                                           training_alpha=training_set.training_alpha)
+
+    def _training_alpha(self, labels, margin: NDArray):
+        if self.loss.alpha_from_labels and _xgboost_world_size() > 1:
+            # Each worker holds only its own rows: class weights taken
+            # from them would differ from worker to worker.
+            raise ValueError(
+                "alpha='balanced' must be fitted on all the training data before "
+                "distributed training (each worker holds only its own rows): call "
+                "focal_gbm.dask.fit_alpha(objective, y, sample_weight) first"
+            )
+        return self.loss.training_alpha(labels, n_columns=_n_columns(margin))
 
     def metric(self, margin: ArrayLike, data):
-        """Mean weighted focal loss of booster margins, for early stopping.
-
-        Pass it as ``custom_metric=`` to ``xgboost.train`` (returns
-        ``(name, value)``) or as ``feval=`` to ``lightgbm.train`` (returns
-        ``(name, value, False)``: lower is better). Set
-        ``disable_default_eval_metric=1`` (XGBoost) or ``metric="None"``
-        (LightGBM) so that early stopping follows this metric only.
-        """
+        """Mean weighted focal loss of booster margins: ``(name, value)`` for
+        XGBoost, ``(name, value, False)`` for LightGBM (lower is better)."""
         booster = _booster_of(data)
         if booster is None:
             raise TypeError(
@@ -391,17 +337,12 @@ class BoosterObjective(abc.ABC):
         evaluated = self._from_data(data, margin)
         # Evaluation data is weighed with the training labels' class weights.
         training_alpha = getattr(self._this_thread, "training_alpha", None)
-        totals = self._loss_totals(evaluated.y, margin, evaluated.w, training_alpha)
+        totals = self.loss.checked_loss_totals(evaluated.labels, margin,
+                                               training_alpha=training_alpha)
         value = _global_mean(totals, across_xgboost_workers=booster == "xgboost")
         if booster == "lightgbm":
-            return self.name, value, False
-        return self.name, value
-
-
-
-    def sklearn_metric(self, *, lightgbm: bool) -> SklearnMetric:
-        """This objective's metric in the scikit-learn wrappers' ``eval_metric`` convention."""
-        return SklearnMetric(self, lightgbm=lightgbm)
+            return FOCAL_METRIC, value, False
+        return FOCAL_METRIC, value
 
 
 def _global_mean(totals: NDArray, across_xgboost_workers: bool) -> float:
@@ -425,16 +366,16 @@ class SklearnMetric:
     instead of XGBoost's plain value.
     """
 
-    def __init__(self, objective: BoosterObjective, *, lightgbm: bool):
+    def __init__(self, objective, *, lightgbm: bool):
         self.objective = objective
         self.lightgbm = lightgbm
-        self.__name__ = objective.name  # XGBoost names the metric after it
+        self.__name__ = FOCAL_METRIC  # XGBoost names the metric after it
 
     def __call__(self, y_true, y_score, sample_weight=None):
-        y_score = np.asarray(y_score)
-        y_true = self.objective._align_labels(np.asarray(y_true), y_score)
-        y, z, w = self.objective._checked(y_true, y_score, sample_weight)
+        margin = check_margin(y_score)
+        labels = self.objective.check_labels(align_labels(np.asarray(y_true), margin),
+                                             sample_weight)
         # Under xgboost.dask every worker sees its own rows: report the global mean.
-        value = _global_mean(self.objective._loss_totals(y, z, w),
+        value = _global_mean(self.objective.checked_loss_totals(labels, margin),
                              across_xgboost_workers=not self.lightgbm)
         return (self.__name__, value, False) if self.lightgbm else value

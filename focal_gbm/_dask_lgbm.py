@@ -110,4 +110,4 @@ class DaskFocalLGBMClassifier(DaskFocalMixin, FocalLGBMClassifier):
         return _raw_score  # the starting margin is in the booster's first trees
 
     def _load_local(self, local: FocalLGBMClassifier) -> FocalLGBMClassifier:
-        return local._load_model_text(self._model_text(), source="DaskFocalLGBMClassifier")
+        return local.load_model(model_str=self._model_text())

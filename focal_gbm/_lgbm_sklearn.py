@@ -10,7 +10,7 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.utils.class_weight import compute_sample_weight
 
-from ._booster import FOCAL_METRIC, metric_list
+from ._booster import FOCAL_METRIC, SklearnMetric, metric_list
 from ._lgbm import ArrayMetric, add_init_score, metric_names
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
@@ -238,7 +238,7 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         return [*(ArrayMetric(name) for name in dict.fromkeys(names)),
                 *(ProbabilityMetric(m, multilabel=False, posterior=self._posterior_objective,
                                     lightgbm=True) for m in callables),
-                *([self.objective_.sklearn_metric(lightgbm=True)] if focal else [])]
+                *([SklearnMetric(self.objective_, lightgbm=True)] if focal else [])]
 
     # -------------------------------------------- LGBMClassifier's fitted API
     # Read from booster_, so they also hold after load_model.
@@ -374,11 +374,17 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         marker = text.rfind("pandas_categorical:")
         return text[:marker] + meta_line + text[marker:] if marker >= 0 else text + meta_line
 
-    def load_model(self, filename):
+    def load_model(self, filename=None, *, model_str: str | None = None):
         """Load a file (or a multi-label model's folder) written by :meth:`save_model`.
 
-        Returns self, predicting exactly as the estimator that was saved.
+        ``model_str`` instead of ``filename``: the text of such a file (as
+        ``lightgbm.Booster(model_str=...)`` takes a model). Returns self,
+        predicting exactly as the estimator that was saved.
         """
+        if (filename is None) == (model_str is None):
+            raise TypeError("load_model takes a filename or model_str=, exactly one of them")
+        if model_str is not None:
+            return self._load_model_text(model_str, source="model_str")
         if Path(filename).is_dir():
             return self._load_multilabel(Path(filename))
         with open(filename) as f:

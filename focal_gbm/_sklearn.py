@@ -402,8 +402,10 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         return y.astype(np.float64), True
 
     def _objective(self, n_classes: int, multilabel: bool = False):
-        # The one validation of the focal parameters per fit (focal_hessian:
-        # _parameter_constraints); the objective is built from them unchecked.
+        # The focal parameters are checked here, once per fit and under
+        # their own names (focal_hessian and the scalar ranges by
+        # _parameter_constraints); the loss object built from them checks its
+        # arguments in its constructor as it does for any caller.
         params = {"gamma": check_gamma(self.focal_gamma, name="focal_gamma"),
                   "alpha": check_alpha(self.focal_alpha, name="focal_alpha"),
                   "hessian": self.focal_hessian}
@@ -433,7 +435,7 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
                 f"got the single value {self.focal_alpha!r}"
             )
         if multilabel or n_classes == 2:
-            return FocalLoss._from_checked(**params, **asymmetric)
+            return FocalLoss(**params, **asymmetric)
         if np.ndim(self.focal_gamma) == 1:
             raise ValueError("focal_gamma must be a single value for a multi-class problem")
         if asymmetric["gamma_neg"] is not None or np.any(asymmetric["clip"]):
@@ -442,7 +444,7 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
                 f"multi-label targets; y has {n_classes} classes, trained with softmax focal "
                 "loss: leave them at None and 0"
             )
-        return SoftmaxFocalLoss._from_checked(**params)
+        return SoftmaxFocalLoss(**params)
 
     # ------------------------------------------------------------------ fit
     def fit(self, X, y, *, sample_weight=None, eval_set=None, eval_sample_weight=None,

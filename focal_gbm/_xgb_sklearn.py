@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xgboost as xgb
 
-from ._booster import metric_list
+from ._booster import SklearnMetric, metric_list
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
     FocalClassifierBase,
@@ -174,7 +174,7 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
             last = ProbabilityMetric(custom[0], multilabel=self.multilabel_,
                                      posterior=self._posterior_objective, lightgbm=False)
         else:
-            last = self.objective_.sklearn_metric(lightgbm=False)
+            last = SklearnMetric(self.objective_, lightgbm=False)
         rounds = params.get("early_stopping_rounds")
         early_stopping = (early_stopping_on_last(names, rounds)
                           if names and not custom and rounds else None)

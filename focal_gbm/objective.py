@@ -1,27 +1,35 @@
 """The focal losses as objects: :class:`FocalLoss` and :class:`SoftmaxFocalLoss`.
 
-Each holds its hyper-parameters (gamma, alpha, the Hessian policy) and the
-fitted class weights, validates inputs, and computes the loss, its
-derivatives, balanced alpha and the starting margin with the pure functions
-of :mod:`focal_gbm._loss` (derivations in ``docs/math.md``). Balanced alpha
-and the starting margin depend on the labels only through their
-sample-weighted class totals (:meth:`label_totals`), which add up over any
-split of the rows: :mod:`focal_gbm.dask` computes them over all partitions
-with the same methods. How the boosters call the objects (conventions,
-caching, metric) is :class:`focal_gbm._booster.BoosterObjective`'s. Imports no
-booster.
+Each holds its hyper-parameters (gamma, alpha, the Hessian policy), checked
+in its constructor, and the fitted class weights, and computes the loss, its
+derivatives, balanced alpha, the starting margin and the posterior on arrays
+with the pure functions of :mod:`focal_gbm._loss` (derivations in
+``docs/math.md``). The public array methods check their inputs; labels that
+are used again and again (a training set, every boosting round) are checked
+once by :meth:`~FocalLoss.check_labels`, and the ``checked_*`` methods compute
+on the :class:`CheckedLabels` it returns.
+
+Balanced alpha and the starting margin depend on the labels only through
+their sample-weighted class totals (:meth:`~FocalLoss.label_totals`), which
+add up over any split of the rows: :mod:`focal_gbm.dask` computes them over
+all partitions with the same methods.
+
+The objects know nothing of how a booster calls them: calling one (as a
+custom objective) or its :meth:`~FocalLoss.metric` delegates to a
+:class:`focal_gbm._booster.BoosterObjective` composed with it.
 """
 
 from __future__ import annotations
 
 import abc
 import copy
+from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _loss
-from ._booster import BoosterObjective
+from ._booster import FOCAL_METRIC, BoosterObjective
 from ._validation import (
     check_alpha,
     check_class_labels,
@@ -63,26 +71,92 @@ _HESSIAN_DOC = """hessian : {"clip", "exact", "abs", "surrogate", "fisher"}, def
         the two positive surrogates ranked last."""
 
 
-class _FocalObjective(BoosterObjective):
+@dataclass(frozen=True, eq=False)
+class CheckedLabels:
+    """Labels and sample weights a loss object has checked, for repeated use.
+
+    Made by :meth:`FocalLoss.check_labels` / :meth:`SoftmaxFocalLoss.check_labels`
+    (only valid labels get one) and taken by the ``checked_*`` methods, so
+    that labels used every boosting round are checked once.
+
+    Attributes
+    ----------
+    y : ndarray
+        float64 labels in [0, 1] (binary, shape (n,) or (n, n_columns)) or
+        class indices (softmax, shape (n,)).
+    sample_weight : ndarray of shape (n,) or None
+        Finite weights >= 0, float64.
+    n_classes_seen : int
+        The largest class index + 1 (softmax; 0 without labels), which
+        margins must have columns for; 0 for binary labels.
+    """
+
+    y: NDArray
+    sample_weight: NDArray | None
+    n_classes_seen: int = 0
+
+    @property
+    def n_rows(self) -> int:
+        return self.y.shape[0]
+
+
+class _FocalLossBase(abc.ABC):
     """What the binary and softmax focal losses share: parameters, alpha, the array API.
 
-    Subclasses implement the abstract hooks below (and those of
-    :class:`~focal_gbm._booster.BoosterObjective`) for their label type.
+    The subclasses implement the abstract hooks below for their label type;
+    every hook takes checked arrays.
     """
+
+    name = FOCAL_METRIC
+    """The name the boosters report the focal metric under."""
 
     def __init__(self, *, gamma, alpha, hessian):
         if hessian not in _loss.HESSIAN_POLICIES:
             raise ValueError(
                 f"hessian must be one of {_loss.HESSIAN_POLICIES}, got {hessian!r}"
             )
-        self._set_params(check_gamma(gamma), check_alpha(alpha), hessian)
-
-    def _set_params(self, gamma, alpha, hessian: str):
-        self.gamma, self.alpha, self.hessian = gamma, alpha, hessian
+        self.gamma, self.alpha, self.hessian = check_gamma(gamma), check_alpha(alpha), hessian
         # Set only by fit_alpha(): class weights pinned for every later use.
         self._fitted_alpha = None
-        self._reset_caches()
+        self._booster_objective = BoosterObjective(self)
 
+    # ------------------------------------------------------------------ state
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        # The booster adapter caches booster data: neither picklable nor
+        # meaningful in a copy; the copy gets its own.
+        del state["_booster_objective"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._booster_objective = BoosterObjective(self)
+
+    # --------------------------------------------------- as a booster's objective
+    def __call__(self, predt_or_y_true, data_or_y_pred, sample_weight=None):
+        """Gradient and Hessian as a custom objective, in whichever convention calls it.
+
+        ``obj=`` of ``xgboost.train``, ``params["objective"]`` of
+        ``lightgbm.train``, ``objective=`` of the boosters' scikit-learn
+        classifiers: see :class:`focal_gbm._booster.BoosterObjective`, which
+        this delegates to. float32 values, sample weights applied.
+        """
+        return self._booster_objective(predt_or_y_true, data_or_y_pred, sample_weight)
+
+    def metric(self, margin: ArrayLike, data):
+        """Mean weighted focal loss of booster margins, for early stopping.
+
+        Pass it as ``custom_metric=`` to ``xgboost.train`` (returns
+        ``(name, value)``) or as ``feval=`` to ``lightgbm.train`` (returns
+        ``(name, value, False)``: lower is better). Set
+        ``disable_default_eval_metric=1`` (XGBoost) or ``metric="None"``
+        (LightGBM) so that early stopping follows this metric only.
+        Evaluation data is weighed with the class weights of the training
+        set being trained on.
+        """
+        return self._booster_objective.metric(margin, data)
+
+    # ------------------------------------------------------------ parameters
     @property
     def fitted_alpha(self):
         """The class weights :meth:`fit_alpha` fixed for ``alpha="balanced"`` (else None).
@@ -99,7 +173,7 @@ class _FocalObjective(BoosterObjective):
         held after training (a booster from :func:`~focal_gbm.xgboost_train`
         or :func:`~focal_gbm.lightgbm_train` carries it); None unpins them.
         """
-        copied = copy.copy(self)  # __getstate__ / __setstate__: fresh caches
+        copied = copy.copy(self)  # __getstate__ / __setstate__: a fresh adapter
         copied._fitted_alpha = (None if fitted_alpha is None or not isinstance(self.alpha, str)
                                 else check_alpha(fitted_alpha, name="fitted_alpha"))
         return copied
@@ -111,17 +185,6 @@ class _FocalObjective(BoosterObjective):
         can train on several data sets. ``kwargs`` as :meth:`fit_alpha`'s.
         """
         return self.with_fitted_alpha(None).fit_alpha(y_true, sample_weight, **kwargs)
-
-    @classmethod
-    def _from_checked(cls, **params):
-        """An instance from parameters its caller has validated already.
-
-        The estimators validate their ``focal_*`` parameters once per fit,
-        under those names; checking them again here would only repeat it.
-        """
-        objective = cls.__new__(cls)
-        objective._set_params(**params)
-        return objective
 
     def _repr_params(self) -> dict:
         return {"gamma": self.gamma, "alpha": self.alpha}
@@ -136,8 +199,23 @@ class _FocalObjective(BoosterObjective):
     # ----------------------------------------------------------- the hooks
     @staticmethod
     @abc.abstractmethod
+    def _check_label_values(y_true, name: str) -> NDArray:
+        """Checked labels as an array."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def _n_classes_seen(y: NDArray) -> int:
+        """What :attr:`CheckedLabels.n_classes_seen` holds for checked labels ``y``."""
+
+    @staticmethod
+    @abc.abstractmethod
+    def _check_shapes(labels: CheckedLabels, z: NDArray) -> None:
+        """Raise unless checked labels and margins ``z`` fit together (no pass over the data)."""
+
+    @staticmethod
+    @abc.abstractmethod
     def _label_totals(y: NDArray, w: NDArray | None, n_classes: int | None = None) -> NDArray:
-        """Sample-weighted class totals of validated labels (additive over rows)."""
+        """Sample-weighted class totals of checked labels (additive over rows)."""
 
     @staticmethod
     @abc.abstractmethod
@@ -150,22 +228,86 @@ class _FocalObjective(BoosterObjective):
 
     @abc.abstractmethod
     def _loss_values(self, y, z, w) -> NDArray:
-        """Per-example weighted loss of validated arrays."""
+        """Per-example weighted loss of checked arrays."""
 
     @abc.abstractmethod
     def _loss_sum(self, y, z, w, training_alpha=None) -> float:
-        """Sum of the weighted loss of validated arrays."""
+        """Sum of the weighted loss of checked arrays."""
+
+    @abc.abstractmethod
+    def _grad_hess_values(self, y, z, w, *, dtype, round21=False, training_alpha=None):
+        """Gradient and Hessian of checked arrays."""
 
     @staticmethod
     @abc.abstractmethod
     def _n_losses_per_row(y) -> int:
         """Loss terms per row (columns of 2-D binary labels, else 1)."""
 
-    # ------------------------------------------------------ class weights
-    def _validated(self, y_true, sample_weight):
-        y = self._check_labels(y_true)
-        return y, check_sample_weight(sample_weight, y.shape[0])
+    # ------------------------------------------------------- checked labels
+    def check_labels(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None, *,
+                     name: str = "y_true") -> CheckedLabels:
+        """Check labels and sample weights once, for the ``checked_*`` methods.
 
+        ``name`` is what error messages call the labels.
+        """
+        y = self._check_label_values(y_true, name)
+        return CheckedLabels(y, check_sample_weight(sample_weight, y.shape[0]),
+                             self._n_classes_seen(y))
+
+    def training_alpha(self, labels: CheckedLabels, *, n_columns: int | None = None):
+        """The class weights training on ``labels`` uses (None: every class weighs 1).
+
+        ``alpha`` itself, or the weights :meth:`fit_alpha` fixed, or for an
+        unfixed ``"balanced"`` the weights of these labels. ``n_columns``: the
+        margin's columns (label columns; classes for softmax).
+        """
+        if not self.alpha_from_labels:
+            return self._resolved_alpha(None)
+        return self._alpha_from_totals(self._label_totals(labels.y, labels.sample_weight,
+                                                          n_columns))
+
+    @property
+    def alpha_from_labels(self) -> bool:
+        """Whether the class weights come from the labels trained on ("balanced", unfixed)."""
+        return isinstance(self.alpha, str) and self._fitted_alpha is None
+
+    def checked_grad_hess(self, labels: CheckedLabels, margin: NDArray, *, dtype=None,
+                          round21: bool = False, training_alpha=None):
+        """:meth:`grad_hess` of checked labels and a float margin array.
+
+        ``dtype``: of the results (default: the margin's). ``round21``: round
+        each unweighted value to 21 significant bits before the weight
+        multiplies it (what the boosters' float32 gradients need for integer
+        weights to act as repeated rows; :func:`focal_gbm._loss.binary_focal_grad_hess`).
+        ``training_alpha``: class weights from :meth:`training_alpha`; None
+        takes them from ``labels`` for an unfixed ``"balanced"``. Only the
+        shapes are checked.
+        """
+        self._check_shapes(labels, margin)
+        return self._grad_hess_values(labels.y, margin, labels.sample_weight,
+                                      dtype=_float_dtype(margin) if dtype is None else dtype,
+                                      round21=round21, training_alpha=training_alpha)
+
+    def checked_loss_totals(self, labels: CheckedLabels, margin: NDArray, *,
+                            training_alpha=None) -> NDArray[np.float64]:
+        """``[sum of weighted losses, total weight]``: what a mean over any rows needs.
+
+        Totals of several row blocks add up (distributed metrics).
+        ``training_alpha`` as for :meth:`checked_grad_hess`.
+        """
+        self._check_shapes(labels, margin)
+        y, w = labels.y, labels.sample_weight
+        n_per_row = self._n_losses_per_row(y)
+        return np.array([self._loss_sum(y, margin, w, training_alpha),
+                         (y.shape[0] if w is None else w.sum()) * n_per_row])
+
+    def _checked(self, y_true, margin, sample_weight) -> tuple[CheckedLabels, NDArray]:
+        labels = self.check_labels(y_true, sample_weight)
+        z = check_margin(margin)
+        self._check_shapes(labels, z)
+        return labels, z
+
+    # ------------------------------------------------------ class weights
     def fit_alpha_from_totals(self, totals: NDArray):
         """Fix ``"balanced"`` class weights from class totals (:meth:`label_totals`).
 
@@ -180,9 +322,6 @@ class _FocalObjective(BoosterObjective):
         )
         return self
 
-    def _balanced_alpha(self, y: NDArray, w: NDArray | None, n_classes: int | None = None):
-        return self._alpha_from_totals(self._label_totals(y, w, n_classes))
-
     def _resolved_alpha(self, totals, training_alpha=None):
         """Numeric alpha (or None).
 
@@ -196,17 +335,6 @@ class _FocalObjective(BoosterObjective):
         if training_alpha is not None:
             return training_alpha
         return self._alpha_from_totals(totals())
-
-    @property
-    def _alpha_from_labels(self) -> bool:
-        """Whether the class weights come from the labels trained on ("balanced", unpinned)."""
-        return isinstance(self.alpha, str) and self._fitted_alpha is None
-
-    def _training_alpha(self, y: NDArray, w: NDArray | None, n_columns: int | None):
-        """The class weights for training on ``y``: "balanced" comes from these labels."""
-        if not self._alpha_from_labels:
-            return self._resolved_alpha(None)
-        return self._balanced_alpha(y, w, n_columns)
 
     def _fitted_class_alpha(self):
         """Numeric alpha (or None) without labels: a "balanced" one must be pinned."""
@@ -236,9 +364,10 @@ class _FocalObjective(BoosterObjective):
         A loss beyond the dtype's largest value (a float32 margin far on the
         wrong side times a large weight) is inf, its true rounding.
         """
-        y, z, w = self._checked(y_true, margin, sample_weight)
+        labels, z = self._checked(y_true, margin, sample_weight)
         with np.errstate(over="ignore"):  # inf is the correctly rounded value there
-            return self._loss_values(y, z, w).astype(_float_dtype(z), copy=False)
+            return self._loss_values(labels.y, z, labels.sample_weight).astype(
+                _float_dtype(z), copy=False)
 
     def grad_hess(
         self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None
@@ -248,24 +377,18 @@ class _FocalObjective(BoosterObjective):
         The Hessian follows the ``hessian`` policy. Both are shaped like
         ``margin``, in its float dtype.
         """
-        y, z, w = self._checked(y_true, margin, sample_weight)
-        return self._grad_hess_values(y, z, w, dtype=_float_dtype(z))
+        labels, z = self._checked(y_true, margin, sample_weight)
+        return self.checked_grad_hess(labels, z)
 
     def mean_loss(
         self, y_true: ArrayLike, margin: ArrayLike, sample_weight: ArrayLike | None = None
     ) -> float:
         """Sample-weighted mean of :meth:`loss` (over all elements for 2-D labels)."""
-        y, z, w = self._checked(y_true, margin, sample_weight)
-        return _loss.weighted_mean(self._loss_totals(y, z, w))
-
-    def _loss_totals(self, y, z, w, training_alpha=None) -> NDArray[np.float64]:
-        """``[sum of weighted losses, total weight]``: what a mean over any rows needs."""
-        n_per_row = self._n_losses_per_row(y)
-        return np.array([self._loss_sum(y, z, w, training_alpha),
-                         (y.shape[0] if w is None else w.sum()) * n_per_row])
+        labels, z = self._checked(y_true, margin, sample_weight)
+        return _loss.weighted_mean(self.checked_loss_totals(labels, z))
 
 
-class FocalLoss(_FocalObjective):
+class FocalLoss(_FocalLossBase):
     r"""Alpha-weighted binary focal loss for gradient boosting.
 
     For a margin (raw score) :math:`z`, :math:`p = \sigma(z)` and a label
@@ -343,10 +466,6 @@ class FocalLoss(_FocalObjective):
         self.gamma_neg = None if gamma_neg is None else check_gamma(gamma_neg, name="gamma_neg")
         self.clip = check_clip(clip)
 
-    def _set_params(self, gamma, alpha, hessian: str, gamma_neg=None, clip=0.0):
-        self.gamma_neg, self.clip = gamma_neg, clip
-        super()._set_params(gamma, alpha, hessian)
-
     def _repr_params(self) -> dict:
         params = super()._repr_params()
         if self.gamma_neg is not None:
@@ -364,8 +483,12 @@ class FocalLoss(_FocalObjective):
                 "clip": per_column(self.clip, n_columns, name="clip")}
 
     @staticmethod
-    def _check_labels(y_true, name="y_true"):
+    def _check_label_values(y_true, name):
         return check_labels(y_true, name=name)
+
+    @staticmethod
+    def _n_classes_seen(y: NDArray) -> int:
+        return 0
 
     def label_totals(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None) -> NDArray:
         """Sample-weighted totals of positives and negatives: shape (2,), or (2, n_columns).
@@ -375,7 +498,8 @@ class FocalLoss(_FocalObjective):
         :meth:`init_score_from_totals`), and they add up over any split of
         the rows.
         """
-        return self._label_totals(*self._validated(y_true, sample_weight))
+        labels = self.check_labels(y_true, sample_weight)
+        return self._label_totals(labels.y, labels.sample_weight)
 
     def fit_alpha(self, y_true: ArrayLike, sample_weight: ArrayLike | None = None):
         """Fix ``"balanced"`` class weights from these labels; returns self.
@@ -387,17 +511,11 @@ class FocalLoss(_FocalObjective):
         return self.fit_alpha_from_totals(self.label_totals(y_true, sample_weight))
 
     @staticmethod
-    def _align_labels(y: NDArray, margin: NDArray) -> NDArray:
-        # XGBClassifier < 3 passes 2-D (multi-label) targets flattened.
-        if y.shape != margin.shape and y.size == margin.size:
-            return y.reshape(margin.shape)
-        return y
-
-    @staticmethod
-    def _check_shapes(y: NDArray, z: NDArray):
-        if z.shape != y.shape:
+    def _check_shapes(labels: CheckedLabels, z: NDArray):
+        if z.shape != labels.y.shape:
             raise ValueError(
-                f"margin has shape {z.shape} but y_true has shape {y.shape}; they must match"
+                f"margin has shape {z.shape} but y_true has shape {labels.y.shape}; they "
+                "must match"
             )
 
     @staticmethod
@@ -429,9 +547,8 @@ class FocalLoss(_FocalObjective):
         Scalars for a scalar alpha, arrays of shape (n_columns,) for a
         per-column or balanced alpha with 2-D labels.
         """
-        y = check_labels(y_true)
-        w = check_sample_weight(sample_weight, y.shape[0])
-        return self._class_weights(y, w)
+        labels = self.check_labels(y_true, sample_weight)
+        return self._class_weights(labels.y, labels.sample_weight)
 
     def fitted_class_weights(self, n_columns: int | None = None):
         """``(alpha_pos, alpha_neg)`` without labels: numeric, ``None`` or pinned alpha.
@@ -564,7 +681,7 @@ class FocalLoss(_FocalObjective):
         return z0 if n_columns is not None else float(z0[0])
 
 
-class SoftmaxFocalLoss(_FocalObjective):
+class SoftmaxFocalLoss(_FocalLossBase):
     r"""Multi-class (softmax) focal loss for gradient boosting.
 
     For margins :math:`z \in \mathbb{R}^k`, :math:`p = \mathrm{softmax}(z)` and
@@ -617,24 +734,27 @@ class SoftmaxFocalLoss(_FocalObjective):
             raise ValueError("gamma must be a single number for SoftmaxFocalLoss")
 
     @staticmethod
-    def _check_labels(y_true, name="y_true"):
+    def _check_label_values(y_true, name):
         return check_class_labels(y_true, name=name)
 
     @staticmethod
-    def _check_shapes(y: NDArray, z: NDArray):
-        if z.ndim != 2 or z.shape[0] != y.shape[0]:
+    def _n_classes_seen(y: NDArray) -> int:
+        return int(y.max()) + 1 if y.size else 0
+
+    @staticmethod
+    def _check_shapes(labels: CheckedLabels, z: NDArray):
+        n_rows = labels.n_rows
+        if z.ndim != 2 or z.shape[0] != n_rows:
             raise ValueError(
-                f"margin must have shape (n_samples, n_classes) = ({y.shape[0]}, k), "
-                f"got {z.shape}"
+                f"margin must have shape (n_samples, n_classes) = ({n_rows}, k), got {z.shape}"
             )
         if z.shape[1] < 2:
             raise ValueError(f"margin must have at least 2 columns (classes), got {z.shape[1]}")
-        if y.size and y.max() >= z.shape[1]:
+        if labels.n_classes_seen > z.shape[1]:
             raise ValueError(
-                f"y_true holds class {int(y.max())} but margin has only {z.shape[1]} "
-                f"columns; labels must lie in [0, {z.shape[1] - 1}]"
+                f"y_true holds class {labels.n_classes_seen - 1} but margin has only "
+                f"{z.shape[1]} columns; labels must lie in [0, {z.shape[1] - 1}]"
             )
-
 
     def _n_classes(self, y: NDArray, n_classes: int | None) -> int:
         """Classes: as given, else as many as alpha has, else the largest label + 1."""
@@ -671,7 +791,8 @@ class SoftmaxFocalLoss(_FocalObjective):
         last ones (else a per-class alpha's length, else the largest label
         + 1). The totals add up over any split of the rows.
         """
-        y, w = self._validated(y_true, sample_weight)
+        labels = self.check_labels(y_true, sample_weight)
+        y, w = labels.y, labels.sample_weight
         k = self._n_classes(y, n_classes)
         if y.size and y.max() >= k:
             raise ValueError(f"y_true holds class {int(y.max())} but there are {k} classes; "
@@ -689,9 +810,9 @@ class SoftmaxFocalLoss(_FocalObjective):
 
     def class_weights(self, y_true, sample_weight=None, *, n_classes: int | None = None):
         """The per-class weights ``alpha_c``, shape (n_classes,)."""
-        y = self._check_labels(y_true)
-        w = check_sample_weight(sample_weight, y.shape[0])
-        return self._class_alpha(y, w, self._n_classes(y, n_classes))
+        labels = self.check_labels(y_true, sample_weight)
+        return self._class_alpha(labels.y, labels.sample_weight,
+                                 self._n_classes(labels.y, n_classes))
 
     def fitted_class_weights(self, n_classes: int) -> NDArray:
         """The per-class weights (n_classes,) without labels; "balanced" must be fitted."""

@@ -65,3 +65,67 @@ def test_no_module_imports_another_modules_private_names():
                 private += [f"{path.name}: {node.module}.{alias.name}" for alias in node.names
                             if alias.name.startswith("_") and not alias.name.startswith("__")]
     assert private == []
+
+
+def _private_names_defined(tree: ast.AST) -> set[str]:
+    """Private names a module defines: functions, classes, attributes it assigns."""
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.Attribute) and isinstance(node.ctx, ast.Store):
+            names.add(node.attr)
+        elif isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+    return {name for name in names if name.startswith("_") and not name.startswith("__")}
+
+
+# Private by scikit-learn's convention but its protocol for every estimator:
+# BaseEstimator defines them, estimators override and call them.
+SCIKIT_LEARN_PROTOCOL = {"_get_param_names", "_validate_data"}
+
+
+def test_no_module_reaches_into_another_modules_private_attributes():
+    trees = {name: ast.parse(path.read_text()) for name, path in MODULES.items()}
+    defined = {name: _private_names_defined(tree) for name, tree in trees.items()}
+    reaches = []
+    for name, tree in trees.items():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                    and not node.attr.startswith("__")):
+                continue
+            owner = node.value
+            if isinstance(owner, ast.Name) and owner.id in ("self", "cls"):
+                continue  # the object's own (possibly inherited) attribute
+            if isinstance(owner, ast.Call) and ast.unparse(owner.func) == "super":
+                continue
+            elsewhere = {other for other, names in defined.items()
+                         if other != name and node.attr in names}
+            if (node.attr not in defined[name] and elsewhere
+                    and node.attr not in SCIKIT_LEARN_PROTOCOL):
+                reaches.append(f"{name}.py:{node.lineno}: {ast.unparse(node)}")
+    assert reaches == []
+
+
+def test_the_loss_classes_know_no_booster():
+    """FocalLoss, SoftmaxFocalLoss and their bases: no booster in their code.
+
+    Their docstrings say how to pass them to a booster; their code only
+    delegates to the booster adapter it composes.
+    """
+    from focal_gbm import FocalLoss, SoftmaxFocalLoss
+
+    bases = {cls for loss in (FocalLoss, SoftmaxFocalLoss) for cls in loss.__mro__}
+    assert {cls.__module__ for cls in bases} == {"focal_gbm.objective", "abc", "builtins"}
+    tree = ast.parse(MODULES["objective"].read_text())
+    for node in ast.walk(tree):  # drop every docstring
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef)) and node.body and (
+                isinstance(node.body[0], ast.Expr)
+                and isinstance(node.body[0].value, ast.Constant)):
+            node.body = node.body[1:] or [ast.Pass()]
+    code = ast.unparse(tree)
+    # Whole words: focal_gbm's own xgboost_train may be named in a message.
+    booster_words = r"\b(xgboost|lightgbm|xgb|lgb|DMatrix|Dataset|get_label|get_weight)\b"
+    assert re.findall(booster_words, code) == []
+    # The check reads the code that stays: the loss math is there.
+    assert "checked_grad_hess" in code

@@ -24,13 +24,13 @@ def _binary(rng, n, positive_rate):
 
 def test_single_class_labels_weigh_both_classes_the_same():
     # 1 - positive_rate would give the only class weight 0: nothing to learn.
-    assert FocalLoss(alpha="balanced").fit_alpha(np.zeros(5))._fitted_alpha == 0.5
-    assert FocalLoss(alpha="balanced").fit_alpha(np.ones(5))._fitted_alpha == 0.5
+    assert FocalLoss(alpha="balanced").fit_alpha(np.zeros(5)).fitted_alpha == 0.5
+    assert FocalLoss(alpha="balanced").fit_alpha(np.ones(5)).fitted_alpha == 0.5
     Y = np.c_[np.zeros(4), [0, 1, 1, 1]]
-    np.testing.assert_array_equal(FocalLoss(alpha="balanced").fit_alpha(Y)._fitted_alpha,
+    np.testing.assert_array_equal(FocalLoss(alpha="balanced").fit_alpha(Y).fitted_alpha,
                                   [0.5, 0.25])
     softmax = SoftmaxFocalLoss(alpha="balanced").fit_alpha(np.zeros(4, int), n_classes=4)
-    np.testing.assert_array_equal(softmax._fitted_alpha, np.full(4, 0.25))
+    np.testing.assert_array_equal(softmax.fitted_alpha, np.full(4, 0.25))
     # ... and the starting margin of an all-negative column goes to the bound, not to 0.
     assert FocalLoss(alpha="balanced").init_score(np.zeros(5)) == -30.0
 

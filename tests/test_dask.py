@@ -117,13 +117,13 @@ def test_balanced_alpha_and_init_score_equal_the_single_machine_values(client, r
     y_dask, w_dask = _dask(y, weight, chunks=700)
     local = make().fit_alpha(y, weight)
     distributed = focal_dask.fit_alpha(make(), y_dask, w_dask)
-    np.testing.assert_allclose(distributed._fitted_alpha, local._fitted_alpha,
+    np.testing.assert_allclose(distributed.fitted_alpha, local.fitted_alpha,
                                rtol=SUM_ORDER_RTOL)
     np.testing.assert_allclose(focal_dask.init_score(make(), y_dask, w_dask),
                                make().init_score(y, weight), rtol=1e-9, atol=INIT_ATOL)
     # and the weights are used: without them alpha is another number
-    unweighted = focal_dask.fit_alpha(make(), y_dask)._fitted_alpha
-    assert np.abs(np.asarray(unweighted) - np.asarray(local._fitted_alpha)).max() > 1e-3
+    unweighted = focal_dask.fit_alpha(make(), y_dask).fitted_alpha
+    assert np.abs(np.asarray(unweighted) - np.asarray(local.fitted_alpha)).max() > 1e-3
 
 
 def test_statistics_accept_dask_series(client, rng):
@@ -137,8 +137,8 @@ def test_softmax_statistics_see_classes_that_one_partition_lacks(client):
     # The first partition holds classes 0 and 1 only; class 2 is in the second.
     y = np.r_[np.tile([0, 1], 50), np.tile([0, 2], 50)]
     objective = focal_dask.fit_alpha(SoftmaxFocalLoss(alpha="balanced"), *_dask(y, chunks=100))
-    np.testing.assert_allclose(objective._fitted_alpha,
-                               SoftmaxFocalLoss(alpha="balanced").fit_alpha(y)._fitted_alpha,
+    np.testing.assert_allclose(objective.fitted_alpha,
+                               SoftmaxFocalLoss(alpha="balanced").fit_alpha(y).fitted_alpha,
                                rtol=SUM_ORDER_RTOL)
 
 
@@ -361,7 +361,7 @@ def test_a_partition_with_one_class_does_not_break_training(client, rng, pair, o
     # alpha = 1 (or 0) and a margin at the bound (+-30) there; one that
     # re-encodes its own labels (lightgbm.dask.DaskLGBMClassifier does)
     # would turn an all-positive partition into negatives.
-    np.testing.assert_allclose(distributed.objective_._fitted_alpha,
+    np.testing.assert_allclose(distributed.objective_.fitted_alpha,
                                1.0 - y.mean(), rtol=SUM_ORDER_RTOL)
     np.testing.assert_allclose(distributed.init_score_, local.init_score_, atol=INIT_ATOL)
     proba = distributed.predict_proba(X_dask).compute()

@@ -204,3 +204,38 @@ def test_wrapper_convention_revalidates_only_changed_labels_and_weights(rng):
         loss(bad, z, w)
     with pytest.raises(ValueError, match="margin must be finite"):
         loss(y, np.full_like(z, np.inf), w)
+
+
+@pytest.mark.parametrize("objective", [FocalLoss(gamma=2.0, alpha="balanced"),
+                                       SoftmaxFocalLoss(alpha="balanced")])
+def test_checked_labels_compute_what_the_array_methods_do(objective, rng):
+    """check_labels once, then checked_grad_hess / checked_loss_totals: the same numbers."""
+    n = 300
+    if isinstance(objective, SoftmaxFocalLoss):
+        y, z = rng.integers(0, 3, size=n), rng.normal(scale=3, size=(n, 3))
+    else:
+        y, z = (rng.random(n) < 0.2).astype(float), rng.normal(scale=3, size=n)
+    w = rng.uniform(0.5, 2.0, size=n)
+    labels = objective.check_labels(y, w)
+    for got, expected in zip(objective.checked_grad_hess(labels, z), objective.grad_hess(y, z, w)):
+        np.testing.assert_array_equal(got, expected)
+    total, weight = objective.checked_loss_totals(labels, z)
+    assert total / weight == pytest.approx(objective.mean_loss(y, z, w), rel=1e-12)
+    # "balanced" unfixed: training_alpha is the weights of these labels
+    training_alpha = objective.training_alpha(labels, n_columns=z.shape[1] if z.ndim == 2 else None)
+    np.testing.assert_allclose(training_alpha, objective.fitted_copy(y, w).fitted_alpha)
+    assert objective.alpha_from_labels and objective.fitted_copy(y, w).alpha_from_labels is False
+
+
+def test_checked_labels_refuse_bad_labels_and_margins_of_another_shape(rng):
+    with pytest.raises(ValueError, match="label must lie in"):
+        FocalLoss().check_labels([0.0, 2.0], name="label")
+    with pytest.raises(ValueError, match="sample_weight"):
+        FocalLoss().check_labels([0.0, 1.0], [1.0])
+    labels = FocalLoss().check_labels(np.zeros(5))
+    with pytest.raises(ValueError, match="margin has shape"):
+        FocalLoss().checked_grad_hess(labels, np.zeros(4))
+    classes = SoftmaxFocalLoss().check_labels(np.array([0, 3, 1]))
+    assert classes.n_classes_seen == 4
+    with pytest.raises(ValueError, match="holds class 3 but margin has only 3 columns"):
+        SoftmaxFocalLoss().checked_grad_hess(classes, np.zeros((3, 3)))
