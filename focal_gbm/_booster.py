@@ -222,6 +222,22 @@ def _n_columns(z: NDArray) -> int | None:
 
 
 
+def _hessian_scale(loss, booster: str, margin: NDArray) -> float:
+    """How ``booster`` scales its own softmax Hessian (1 for a binary loss).
+
+    XGBoost (src/objective/multiclass_obj.cu) trains ``multi:softprob`` on
+    ``2 p (1 - p)``; LightGBM (multiclass_objective.hpp) ``multiclass`` on
+    ``k / (k - 1) p (1 - p)``. The same factor on the focal Hessian makes
+    gamma 0 the built-in model (docs/math.md §6).
+    """
+    if loss.link != "softmax":
+        return 1.0
+    if booster == "xgboost":
+        return 2.0
+    n_classes = margin.shape[1]
+    return n_classes / (n_classes - 1)
+
+
 def align_labels(y: NDArray, margin: NDArray) -> NDArray:
     """Labels as the scikit-learn wrappers pass them, shaped like 2-D margins.
 
@@ -242,16 +258,32 @@ class BoosterObjective:
     weights of the set being trained on, and asks the loss for float32
     gradients rounded to 21 bits (``checked_grad_hess``) or for loss totals
     (``checked_loss_totals``).
+
+    A softmax loss's Hessian is scaled the way each booster scales its own
+    (XGBoost's ``multi:softprob`` uses ``2 p (1 - p)``, LightGBM's
+    ``multiclass`` ``k / (k - 1) p (1 - p)``), so that ``gamma=0`` trains the
+    built-in model. ``booster`` names the booster for the scikit-learn
+    wrappers' convention; left None, it is read from the data object
+    (``xgboost.train`` / ``lightgbm.train``) or, for arrays, from the margin's
+    dtype (XGBoost hands float32 margins, LightGBM float64).
     """
 
-    def __init__(self, loss):
+    def __init__(self, loss, *, booster: str | None = None):
         self.loss = loss
+        self.booster = booster
         self._data_cache: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
         self._array_cache: _TrainingSet | None = None
         # The class weights of the training labels this thread is training on,
         # for the metric on evaluation data (the booster calls the objective,
         # then the metric, from the thread that trains).
         self._this_thread = threading.local()
+
+    def __getstate__(self):
+        # Cached booster data is neither picklable nor meaningful elsewhere.
+        return {"loss": self.loss, "booster": self.booster}
+
+    def __setstate__(self, state):
+        self.__init__(state["loss"], booster=state["booster"])
 
     def _from_data(self, data, margin: NDArray) -> _TrainingSet:
         """Checked labels and weights of a booster's data, read once per object."""
@@ -296,13 +328,15 @@ class BoosterObjective:
         relative is far below what boosting resolves. Weight 1 and no weight
         get the same rounding.
         """
-        if _booster_of(data_or_y_pred) is not None:
+        booster = _booster_of(data_or_y_pred)
+        if booster is not None:
             margin = np.asarray(predt_or_y_true)
             training_set = self._from_data(data_or_y_pred, margin)
         else:
             margin = check_margin(data_or_y_pred)
             y_true = align_labels(np.asarray(predt_or_y_true), margin)
             training_set = self._from_arrays(y_true, sample_weight)
+            booster = self.booster or ("xgboost" if margin.dtype == np.float32 else "lightgbm")
         if training_set.training_alpha is None:
             # Per training set, cached with its labels: an objective reused for
             # another fit, or by several threads at once, weighs each set by
@@ -311,7 +345,9 @@ class BoosterObjective:
         self._this_thread.training_alpha = training_set.training_alpha
         return self.loss.checked_grad_hess(training_set.labels, margin, dtype=np.float32,
                                            round21=True,
-                                           training_alpha=training_set.training_alpha)
+                                           training_alpha=training_set.training_alpha,
+                                           hessian_scale=_hessian_scale(self.loss, booster,
+                                                                        margin))
 
     def _training_alpha(self, labels, margin: NDArray):
         if self.loss.alpha_from_labels and _xgboost_world_size() > 1:

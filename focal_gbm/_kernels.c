@@ -737,6 +737,7 @@ typedef struct {
     const double *alpha;   /* (k,) */
     const double *weight;  /* (n,) or NULL */
     int policy, round21;
+    double hess_scale;     /* multiplies the Hessian (a booster's own softmax scaling) */
     void *grad, *hess;
     int out32;
     double *loss;          /* (n,) or NULL: sum only */
@@ -920,7 +921,7 @@ static double softmax_grad_hess_rows(const void *context, Py_ssize_t lo, Py_ssiz
                               call->round21, ex, shifted, grad_row, hess_row);
         const double weight_i = call->weight ? call->weight[i] : 1.0;
         for (Py_ssize_t j = 0; j < k; j++) {
-            double g = grad_row[j], h = hess_row[j];
+            double g = grad_row[j], h = call->hess_scale * hess_row[j];
             if (call->round21) {
                 g = round_21_bits(g);
                 h = round_21_bits(h);
@@ -1186,8 +1187,9 @@ static PyObject *py_softmax_grad_hess(PyObject *self, PyObject *args) {
     int policy, round21, threads;
     SoftmaxCall call = {0};
     Arrays arrays = {.used = 0};
-    if (!PyArg_ParseTuple(args, "OOdOOipOOnni", &labels, &z, &call.gamma, &alpha, &weight,
-                          &policy, &round21, &grad, &hess, &n, &k, &threads))
+    if (!PyArg_ParseTuple(args, "OOdOOipdOOnni", &labels, &z, &call.gamma, &alpha, &weight,
+                          &policy, &round21, &call.hess_scale, &grad, &hess, &n, &k,
+                          &threads))
         return NULL;
     if (check_policy(policy) < 0) return NULL;
     call.k = k;
@@ -1256,8 +1258,8 @@ static PyMethodDef methods[] = {
     {"softmax_loss_sum", py_softmax_loss_sum, METH_VARARGS,
      "softmax_loss_sum(labels, z, gamma, alpha, weight, n, k, threads) -> float."},
     {"softmax_grad_hess", py_softmax_grad_hess, METH_VARARGS,
-     "softmax_grad_hess(labels, z, gamma, alpha, weight, policy, round21, grad, hess, n, k, "
-     "threads): gradient and Hessian diagonal."},
+     "softmax_grad_hess(labels, z, gamma, alpha, weight, policy, round21, hess_scale, grad, "
+     "hess, n, k, threads): gradient and Hessian diagonal."},
     {"exp_neg", py_exp_neg, METH_VARARGS, "exp_neg(x, out): the polynomial exp(-x), 0 beyond 708."},
     {"log1p_unit", py_log1p_unit, METH_VARARGS, "log1p_unit(x, out): the series log1p(x)."},
     {"round_21_bits", py_round_21_bits, METH_VARARGS,

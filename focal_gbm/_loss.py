@@ -320,21 +320,26 @@ def softmax_focal_loss_sum(labels, margin, *, gamma, class_alpha, sample_weight=
 
 
 def softmax_focal_grad_hess(labels, margin, *, gamma, class_alpha, hessian: str = "exact",
-                            sample_weight=None, dtype=None, round21: bool = False):
+                            sample_weight=None, dtype=None, round21: bool = False,
+                            hessian_scale: float = 1.0):
     """Gradient and diagonal Hessian (n, k) of :func:`softmax_focal_loss`.
 
     ``hessian`` follows :func:`binary_focal_grad_hess`; ``"surrogate"`` is
     the softmax cross-entropy diagonal ``p_j (1 - p_j)`` scaled by the focal
     weight ``a_c (1 - p_c)^g`` and ``"fisher"`` the same scaled by ``a_c``.
     ``dtype`` and ``round21`` as for :func:`binary_focal_grad_hess`.
+    ``hessian_scale`` multiplies the Hessian before the rounding and the
+    sample weight (the boosters scale their own softmax Hessian: 2 for
+    XGBoost, k / (k - 1) for LightGBM; docs/math.md §6).
     """
     policy = HESSIAN_POLICIES.index(hessian)  # checked where it entered: the loss object
     labels, z, alpha, weight = _softmax_inputs(labels, margin, class_alpha, sample_weight)
     dtype = z.dtype if dtype is None else dtype
     grad, hess = _output_pair(z.shape, dtype)
-    _kernels.softmax_grad_hess(labels, z, float(gamma), alpha, weight, policy, round21, grad,
-                               hess, *z.shape, _threads(*z.shape, round21=round21,
-                                                        work_per_element=_SOFTMAX_WORK_PER_ELEMENT))
+    _kernels.softmax_grad_hess(labels, z, float(gamma), alpha, weight, policy, round21,
+                               float(hessian_scale), grad, hess, *z.shape,
+                               _threads(*z.shape, round21=round21,
+                                        work_per_element=_SOFTMAX_WORK_PER_ELEMENT))
     return grad, hess
 
 

@@ -235,7 +235,8 @@ class _FocalLossBase(abc.ABC):
         """Sum of the weighted loss of checked arrays."""
 
     @abc.abstractmethod
-    def _grad_hess_values(self, y, z, w, *, dtype, round21=False, training_alpha=None):
+    def _grad_hess_values(self, y, z, w, *, dtype, round21=False, training_alpha=None,
+                          hessian_scale=1.0):
         """Gradient and Hessian of checked arrays."""
 
     @staticmethod
@@ -272,7 +273,8 @@ class _FocalLossBase(abc.ABC):
         return isinstance(self.alpha, str) and self._fitted_alpha is None
 
     def checked_grad_hess(self, labels: CheckedLabels, margin: NDArray, *, dtype=None,
-                          round21: bool = False, training_alpha=None):
+                          round21: bool = False, training_alpha=None,
+                          hessian_scale: float = 1.0):
         """:meth:`grad_hess` of checked labels and a float margin array.
 
         ``dtype``: of the results (default: the margin's). ``round21``: round
@@ -280,13 +282,16 @@ class _FocalLossBase(abc.ABC):
         multiplies it (what the boosters' float32 gradients need for integer
         weights to act as repeated rows; :func:`focal_gbm._loss.binary_focal_grad_hess`).
         ``training_alpha``: class weights from :meth:`training_alpha`; None
-        takes them from ``labels`` for an unfixed ``"balanced"``. Only the
+        takes them from ``labels`` for an unfixed ``"balanced"``.
+        ``hessian_scale`` multiplies the Hessian (before the rounding and the
+        weights): how a booster scales its own softmax Hessian. Only the
         shapes are checked.
         """
         self._check_shapes(labels, margin)
         return self._grad_hess_values(labels.y, margin, labels.sample_weight,
                                       dtype=_float_dtype(margin) if dtype is None else dtype,
-                                      round21=round21, training_alpha=training_alpha)
+                                      round21=round21, training_alpha=training_alpha,
+                                      hessian_scale=hessian_scale)
 
     def checked_loss_totals(self, labels: CheckedLabels, margin: NDArray, *,
                             training_alpha=None) -> NDArray[np.float64]:
@@ -460,6 +465,9 @@ class FocalLoss(_FocalLossBase):
     -0.1515
     """
 
+    link = "logistic"
+    """The inverse link from margins to focal probabilities: the sigmoid."""
+
     def __init__(self, *, gamma=2.0, alpha=None, hessian: str = DEFAULT_HESSIAN,
                  gamma_neg=None, clip=0.0):
         super().__init__(gamma=gamma, alpha=alpha, hessian=hessian)
@@ -592,7 +600,11 @@ class FocalLoss(_FocalLossBase):
     def _n_losses_per_row(y) -> int:
         return y.shape[1] if y.ndim == 2 else 1
 
-    def _grad_hess_values(self, y, z, w, *, dtype, round21=False, training_alpha=None):
+    def _grad_hess_values(self, y, z, w, *, dtype, round21=False, training_alpha=None,
+                          hessian_scale=1.0):
+        if hessian_scale != 1.0:
+            raise ValueError("hessian_scale applies to SoftmaxFocalLoss (the boosters scale "
+                             "their softmax Hessian only)")
         return _loss.binary_focal_grad_hess(y, z, hessian=self.hessian, dtype=dtype,
                                             round21=round21,
                                             **self._params(y, w, training_alpha))
@@ -728,6 +740,9 @@ class SoftmaxFocalLoss(_FocalLossBase):
     ((3, 3), True)
     """
 
+    link = "softmax"
+    """The inverse link from margins to focal probabilities: the softmax."""
+
     def __init__(self, *, gamma=2.0, alpha=None, hessian: str = DEFAULT_HESSIAN):
         super().__init__(gamma=gamma, alpha=alpha, hessian=hessian)
         if np.ndim(self.gamma) != 0:
@@ -849,9 +864,10 @@ class SoftmaxFocalLoss(_FocalLossBase):
     def _n_losses_per_row(y) -> int:
         return 1
 
-    def _grad_hess_values(self, y, z, w, *, dtype, round21=False, training_alpha=None):
+    def _grad_hess_values(self, y, z, w, *, dtype, round21=False, training_alpha=None,
+                          hessian_scale=1.0):
         return _loss.softmax_focal_grad_hess(y, z, hessian=self.hessian, dtype=dtype,
-                                             round21=round21,
+                                             round21=round21, hessian_scale=hessian_scale,
                                              **self._params(y, z, w, training_alpha))
 
     def posterior(self, margin: ArrayLike) -> NDArray:

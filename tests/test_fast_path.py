@@ -159,6 +159,11 @@ def test_softmax_fast_path_matches_finite_differences(dtype, rng):
     grad, hess = SoftmaxFocalLoss(gamma=2.0, alpha=[0.1, 0.2, 0.3, 0.4], hessian="exact")(
         labels, z)
     assert grad.dtype == np.float32
+    # Called as a booster calls it, the Hessian carries that booster's own
+    # softmax scaling: XGBoost's 2 (it hands float32 margins), LightGBM's
+    # k / (k - 1) (float64); exact in binary floating point for 2, and applied
+    # before the rounding to 21 bits.
+    hess = hess / (2.0 if dtype == np.float32 else k / (k - 1))
     for i in range(n):
         g_ref, h_ref = reference.softmax_grad_hess(labels[i], z[i].astype(np.float64), 2.0,
                                                    [0.1, 0.2, 0.3, 0.4][labels[i]])

@@ -189,3 +189,31 @@ def test_true_class_leading_by_the_subnormal_band_gives_finite_exact_values(hess
     three = np.column_stack([np.zeros_like(lead), lead, np.zeros_like(lead)]).astype(dtype)
     grad, hess = SoftmaxFocalLoss(gamma=2.0, hessian=hessian).grad_hess(labels, three)
     assert np.isfinite(grad).all() and np.isfinite(hess).all()
+
+
+def test_booster_scaling_is_the_exact_diagonal_at_scaled_parameters(rng):
+    """docs/math.md §7: XGBoost's factor 2 on the Hessian is the exact diagonal
+    trained with learning rate, reg_lambda and min_child_weight doubled.
+
+    Every leaf value -eta G / (H + lambda) and split gain G^2 / (H + lambda)
+    is then scaled by a power of two, so the two models agree bit for bit.
+    """
+    xgb = pytest.importorskip("xgboost")
+    X = rng.normal(size=(600, 4))
+    y = np.digitize(X[:, 0] + rng.normal(scale=0.5, size=600), [-0.5, 0.5]).astype(float)
+    loss = SoftmaxFocalLoss(gamma=2.0)
+
+    def exact_diagonal(margin, data):
+        grad, hess = loss(margin, data)  # the booster's scaling: 2 x the diagonal
+        return grad, hess / 2.0
+
+    def train(objective, eta, reg_lambda, min_child_weight):
+        data = xgb.DMatrix(X, label=y)
+        params = {"num_class": 3, "max_depth": 3, "eta": eta, "reg_lambda": reg_lambda,
+                  "min_child_weight": min_child_weight, "disable_default_eval_metric": 1}
+        booster = xgb.train(params, data, 15, obj=objective)
+        return booster.predict(data, output_margin=True)
+
+    exact = train(exact_diagonal, 0.1, 1.0, 1.0)
+    np.testing.assert_array_equal(train(loss, 0.2, 2.0, 2.0), exact)
+    assert np.abs(train(loss, 0.1, 1.0, 1.0) - exact).max() > 0.01  # the scaling matters
