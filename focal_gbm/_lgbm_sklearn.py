@@ -10,7 +10,7 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.utils.class_weight import compute_sample_weight
 
-from ._booster import FOCAL_METRIC, SklearnMetric, metric_list
+from ._booster import FOCAL_METRIC, BoosterObjective, SklearnMetric, metric_list
 from ._lgbm import ArrayMetric, add_init_score, metric_names
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
@@ -53,6 +53,15 @@ _DOC = FOCAL_PARAMS_DOC + """**params
     ``"focal_loss"`` to keep it), and early stopping follows LightGBM's rule
     over what is recorded (every metric, or the first with ``first_metric_only``).
 """
+
+
+# Constructor keywords that are no prediction parameter of the booster.
+_NOT_PREDICT_PARAMETERS = frozenset({"objective", "metric", "eval_metric", "callbacks"})
+
+
+class FeatureNamesMismatchError(ValueError, lgb.basic.LightGBMError):
+    """Columns at predict time that are not those of ``fit``: a ValueError, and
+    the ``LightGBMError`` ``LGBMClassifier`` raises for them."""
 
 
 # A subclass of LGBMClassifier so that the tools which recognise an
@@ -113,6 +122,16 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
     # booster is read back.
     _wrapper_class = lgb.LGBMClassifier
     _not_fitted_message = "Estimator not fitted, call fit before exploiting the model."
+    _no_labels_message = "Expected array-like (array or non-string sequence), got None"
+    _positional_fit_params = ("sample_weight", "init_score", "eval_set", "eval_names",
+                              "eval_sample_weight", "eval_class_weight", "eval_init_score",
+                              "eval_metric", "feature_name", "categorical_feature", "callbacks",
+                              "init_model")
+    _cross_entropy_objectives = frozenset({"binary", "multiclass", "softmax"})
+    # LGBMClassifier's words when a fitted model has no feature names.
+    _missing_attribute_hints = {
+        "feature_names_in_": "The training data did not have feature names (e.g. was a "
+                             "numpy array rather than a pandas DataFrame)."}
 
     @staticmethod
     def _trained_booster(model):
@@ -141,6 +160,16 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
                   **fit_params)
             return
         params = self._booster_params()
+        for alias in ("boosting_type", "boosting", "boost"):
+            if str(params.get(alias, "")).lower() in ("rf", "random_forest"):
+                # rf.hpp: "RF mode do not support custom objective function".
+                raise ValueError(
+                    f"{alias}={params[alias]!r}: LightGBM's random-forest mode fits every "
+                    "tree to the built-in objective's gradients at the start and accepts "
+                    "no custom objective, so it cannot train focal loss. Use "
+                    "boosting_type='gbdt' (with subsample, subsample_freq and "
+                    "colsample_bytree for bagging), or LGBMClassifier for a random forest"
+                )
         params["class_weight"] = None  # already in sample_weight
         # As for LGBMClassifier, a user's init_score (or init_model, whose
         # predictions are the start) replaces the starting margin, and is not
@@ -169,7 +198,8 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         # pre-filtering removed every feature (too few rows for
         # min_child_samples, or constant columns); keep them all instead.
         params.setdefault("feature_pre_filter", False)
-        model = self._new_wrapper(params, objective=self.objective_)
+        model = self._new_wrapper(
+            params, objective=BoosterObjective(self.objective_, booster="lightgbm"))
         if evals and _has_eval_xy(self._wrapper_class):  # LightGBM >= 4.7 deprecates eval_set
             fit_params["eval_X"] = tuple(Xe for Xe, _, _ in evals)
             fit_params["eval_y"] = tuple(ye for _, ye, _ in evals)
@@ -206,21 +236,39 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
             encoded[int(index[0])] = weight
         return encoded
 
+    def _feature_names_error(self, expected, got):
+        # LightGBM's words (its Booster checks names with validate_features=True,
+        # raising LightGBMError), then scikit-learn's, whose rule applies here
+        # whatever validate_features says; a ValueError as well.
+        position = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b),
+                        min(len(expected), len(got)))
+        where = (f"Expected {expected[position]!r} at position {position} but found "
+                 f"{got[position]!r}" if position < min(len(expected), len(got))
+                 else f"Expected {len(expected)} features but found {len(got)}")
+        message = f"{where}\n{super()._feature_names_error(expected, got).args[0]}"
+        return FeatureNamesMismatchError(message)
+
+    @property
+    def _parent_default_metric(self) -> str:
+        return "binary_logloss" if self.n_classes_ == 2 or self.multilabel_ else "multi_logloss"
+
     def _eval_metric(self, metric, eval_metric) -> list:
         """The wrapper's ``eval_metric``: LightGBM's metrics, the user's callables, focal.
 
-        In LightGBM's order (the ``metric`` parameter, ``fit``'s named
-        metrics, then callables). Metrics the user names, in the constructor
-        (as in ``LGBMClassifier``) or in ``fit``, replace the objective's own
-        metric (here ``focal_loss``): only they are recorded and stop
-        training. ``fit``'s differ from ``LGBMClassifier``, which keeps its
-        objective's metric there, by measurement: stopping on ``focal_loss``
-        too ended training early and cost average precision
-        (``benchmarks/results/early_stopping.md``). The name ``"focal_loss"``
-        adds it back, last. The named metrics are
-        computed here on the sigmoid (softmax) of the margins, where
-        LightGBM's own would read the margins of a callable objective as
-        probabilities; callables receive ``predict_proba``'s probabilities.
+        As ``LGBMClassifier`` records them, in its order: the metric the
+        parent records unasked (``binary_logloss`` / ``multi_logloss``) unless
+        the constructor's ``metric`` names others (or ``"None"``), then
+        ``fit``'s named metrics, then callables. ``focal_loss`` (the
+        objective's metric) comes last, when nothing is named at all or when
+        its name is. Early stopping follows LightGBM's rule over what is
+        recorded. Measured (``benchmarks/results/early_stopping.md``):
+        stopping on ``focal_loss`` next to a named metric ended training early
+        and cost average precision, which is why naming a metric drops it,
+        while the parent's ``binary_logloss`` next to it or next to
+        ``focal_loss`` stopped exactly where they alone did. LightGBM's
+        metrics are computed here on the sigmoid (softmax) of the margins, the
+        focal probabilities, as the parent computes them on its probabilities;
+        callables receive ``predict_proba``'s probabilities.
         """
         def without_focal(items) -> tuple[list, bool]:
             items = ([m.strip() for m in items.split(",")] if isinstance(items, str)
@@ -230,12 +278,12 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
 
         constructor, focal_named = without_focal(metric)
         extra, focal_in_fit = without_focal(eval_metric)
-        names = metric_names(constructor) + metric_names([m for m in extra
+        default = [self._parent_default_metric] if metric is None else []
+        named = metric_names(constructor) + metric_names([m for m in extra
                                                           if isinstance(m, str)])
         callables = [m for m in extra if callable(m)]
-        # The objective's metric unless the user named metrics of their own.
-        focal = focal_named or focal_in_fit or not (names or callables)
-        return [*(ArrayMetric(name) for name in dict.fromkeys(names)),
+        focal = focal_named or focal_in_fit or not (named or callables)
+        return [*(ArrayMetric(name) for name in dict.fromkeys(default + named)),
                 *(ProbabilityMetric(m, multilabel=False, posterior=self._posterior_objective,
                                     lightgbm=True) for m in callables),
                 *([SklearnMetric(self.objective_, lightgbm=True)] if focal else [])]
@@ -274,7 +322,7 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
     n_iter_ = n_estimators_
 
     def predict(self, X, raw_score=False, start_iteration=0, num_iteration=None,
-                pred_leaf=False, pred_contrib=False, validate_features=False, **kwargs):
+                pred_leaf=False, pred_contrib=False, validate_features=None, **kwargs):
         """The class the focal margins choose for each sample, as ``LGBMClassifier.predict``.
 
         With ``raw_score``, ``pred_leaf`` or ``pred_contrib`` the booster's
@@ -282,15 +330,19 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         included, in the first trees), leaf indices, or feature contributions
         that add up to the margin. ``start_iteration`` / ``num_iteration``
         select trees (default: up to the best iteration after early stopping);
-        ``validate_features`` and ``**kwargs`` (``predict_disable_shape_check``,
-        ...) go to ``Booster.predict``.
+        ``**kwargs`` (``predict_disable_shape_check``, ...) go to
+        ``Booster.predict``, with the booster parameters given to the
+        constructor, as the parent passes them. A DataFrame whose columns are
+        not those of ``fit`` is refused (scikit-learn's rule) unless
+        ``validate_features=False`` is passed, which reads its columns by
+        position as the parent does; ``True`` is LightGBM's check.
         """
         output = self._booster_output(X, raw_score, start_iteration, num_iteration, pred_leaf,
                                       pred_contrib, validate_features, kwargs)
         return output if raw_score or pred_leaf or pred_contrib else self._labels(output)
 
     def predict_proba(self, X, raw_score=False, start_iteration=0, num_iteration=None,
-                      pred_leaf=False, pred_contrib=False, validate_features=False, **kwargs):
+                      pred_leaf=False, pred_contrib=False, validate_features=None, **kwargs):
         """Class probabilities, shape (n_samples, n_classes), as ``LGBMClassifier.predict_proba``.
 
         The class probabilities behind the focal margins by default, the
@@ -305,10 +357,15 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
                         pred_contrib, validate_features, kwargs):
         """Margins, or the leaves / contributions asked for (``Booster.predict``'s)."""
         params = {"start_iteration": start_iteration, "num_iteration": num_iteration,
-                  "validate_features": validate_features, **kwargs}
+                  "validate_features": bool(validate_features), **kwargs}
+        check_names = validate_features is not False
         if pred_leaf or pred_contrib:
-            params.update(pred_leaf=pred_leaf, pred_contrib=pred_contrib)
-        return self._decision(X, **params)
+            # As Booster.predict returns them: int32 leaf indices; contributions
+            # dense, or sparse for sparse X.
+            self._check_fitted("objective_")
+            return self._margin(self._validate_X(X, reset=False, check_names=check_names),
+                                **params, pred_leaf=pred_leaf, pred_contrib=pred_contrib)
+        return self._decision(X, check_names=check_names, **params)
 
     def _margin(self, X, **predict_params):
         if self.multilabel_:
@@ -325,7 +382,11 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         if self.n_jobs is not None and "num_threads" not in predict_params:
             # LGBMClassifier predicts with its n_jobs of the moment (set_params too).
             predict_params["num_threads"] = self.n_jobs
-        return self.booster_.predict(X, raw_score=True, **predict_params)
+        # ... and with the booster parameters given to its constructor
+        # (pred_early_stop, ...), those of the call taking precedence.
+        given = {name: value for name, value in self._extra_params.items()
+                 if name not in _NOT_PREDICT_PARAMETERS}
+        return self.booster_.predict(X, raw_score=True, **{**given, **predict_params})
 
     def save_model(self, filename):
         """Write the model in LightGBM's text format.

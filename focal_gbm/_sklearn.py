@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import warnings
 from numbers import Real
 
 import numpy as np
@@ -119,8 +120,12 @@ class _FittedAttribute:
         try:
             return instance.__dict__[self.name]
         except KeyError:
+            # The parent's explanation of why a fitted model lacks it, if any.
+            hint = (instance._missing_attribute_hints.get(self.name)
+                    if instance.__dict__.get("objective_") is not None else None)
             raise AttributeError(
                 f"{type(instance).__name__!r} object has no attribute {self.name!r}"
+                + (f". {hint}" if hint else "")
             ) from None
 
     def __set__(self, instance, value):
@@ -184,7 +189,12 @@ def _is_polars(X) -> bool:
     return type(X).__module__.split(".", 1)[0] == "polars" and hasattr(X, "to_pandas")
 
 
-def validate_X(estimator, X, *, reset: bool):
+# scikit-learn's words, which its estimator checks look for.
+_FEATURE_NAMES_MISMATCH = ("The feature names should match those that were passed during fit. "
+                           "Feature names must be in the same order as they were in fit.")
+
+
+def validate_X(estimator, X, *, reset: bool, check_names: bool = True):
     """scikit-learn's checks of X; DataFrames keep their dtypes (categories).
 
     A polars DataFrame becomes a pandas one first (its Categorical and Enum
@@ -193,7 +203,14 @@ def validate_X(estimator, X, *, reset: bool):
     """
     if _is_polars(X):
         X = X.to_pandas()
+    if getattr(X, "ndim", None) == 1 and hasattr(X, "to_frame"):
+        X = X.to_frame()  # a pandas Series: one feature, as both boosters read it
     if _is_dataframe(X):
+        if not check_names:
+            return X  # by position, as the caller asked; the booster checks the count
+        expected = getattr(estimator, "feature_names_in_", None) if not reset else None
+        if expected is not None and list(map(str, X.columns)) != list(expected):
+            raise estimator._feature_names_error(list(expected), list(map(str, X.columns)))
         _sk_validate_data(estimator, X, reset=reset, skip_check_array=True)
         return X
     return _sk_validate_data(
@@ -282,7 +299,7 @@ class FocalTagsMixin:
 
     def _more_tags(self):  # scikit-learn 1.5 merges every parent's, this one last
         return {"allow_nan": True, "multilabel": True, "no_validation": False,
-                "X_types": ["2darray", "sparse"], "non_deterministic": False,
+                "X_types": ["2darray", "sparse", "1dlabels"], "non_deterministic": False,
                 "_xfail_checks": {}}
 
 
@@ -354,10 +371,38 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
     # The parent's words for "not fitted" (a scikit-learn NotFittedError either way),
     # and the parent's error type for fit(None, y).
     _not_fitted_message: str | None = None
+    # Why a fitted model lacks one of its _FittedAttribute's, in the parent's words.
+    _missing_attribute_hints: dict[str, str] = {}
     _no_data_error: type[Exception] = ValueError
+    _no_labels_message: str | None = None
 
     def _check_fitted(self, attribute: str = "objective_"):
         check_is_fitted(self, attribute, msg=self._not_fitted_message)
+
+    # The parent's cross-entropy objectives, which focal loss generalises: named
+    # as objective=, they train focal loss (cross entropy at focal_gamma=0).
+    _cross_entropy_objectives: frozenset[str] = frozenset()
+
+    # The parent's fit arguments after y, in the order it takes them by position.
+    _positional_fit_params: tuple[str, ...] = ()
+    _positional_fit_warns = False  # XGBoost deprecates passing them by position
+
+    def _positional_fit_arguments(self, positional: tuple) -> dict:
+        """``fit``'s arguments after ``y`` given by position, by name (the parent's order)."""
+        names = self._positional_fit_params
+        if len(positional) > len(names):
+            raise TypeError(f"{type(self).__name__}.fit() takes at most {len(names) + 2} "
+                            f"positional arguments (X, y, {', '.join(names)}), got "
+                            f"{len(positional) + 2}")
+        if self._positional_fit_warns:
+            # XGBClassifier's own warning (its _deprecate_positional_args).
+            warnings.warn(f"Pass `{', '.join(names[:len(positional)])}` as keyword args.",
+                          FutureWarning, stacklevel=3)
+        return dict(zip(names, positional))
+
+    def _feature_names_error(self, expected: list[str], got: list[str]) -> Exception:
+        """The error for a DataFrame whose columns are not those of ``fit`` (the parent's words)."""
+        return ValueError(_FEATURE_NAMES_MISMATCH)
 
     # How a starting margin is repeated for every row (Dask: partition-wise).
     _repeat_margin = staticmethod(margin_repeat)
@@ -374,17 +419,22 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
             "self", "kwargs"}
         params = {name: getattr(self, name) for name in sorted(names)}
         params.update(self._extra_params)
-        if "objective" in params:
+        objective = params.pop("objective", None)
+        if objective is not None and not (isinstance(objective, str)
+                                          and objective in self._cross_entropy_objectives):
+            accepted = ", ".join(sorted(self._cross_entropy_objectives))
             raise ValueError(
-                f"objective must not be set: {type(self).__name__} trains with focal loss "
-                "(focal_gamma, focal_alpha, ...); use the booster's own estimator for "
-                "another objective"
+                f"objective={objective!r}: {type(self).__name__} trains with focal loss "
+                "(focal_gamma, focal_alpha, ...), whose focal_gamma=0 is the parent's "
+                f"cross entropy; objective may only name that ({accepted}), for code "
+                "written for the parent. Use the booster's own estimator for another "
+                "objective"
             )
         return params
 
     # ----------------------------------------------------------- validation
-    def _validate_X(self, X, *, reset: bool):
-        return validate_X(self, X, reset=reset)
+    def _validate_X(self, X, *, reset: bool, check_names: bool = True):
+        return validate_X(self, X, reset=reset, check_names=check_names)
 
     def _check_targets(self, y):
         """``(y, multilabel)``: 1-D labels, or a 2-D 0/1 indicator matrix."""
@@ -447,8 +497,8 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         return SoftmaxFocalLoss(**params)
 
     # ------------------------------------------------------------------ fit
-    def fit(self, X, y, *, sample_weight=None, eval_set=None, eval_sample_weight=None,
-            **fit_params):
+    def fit(self, X, y, *positional, sample_weight=None, eval_set=None,
+            eval_sample_weight=None, **fit_params):
         """Fit the booster with focal loss, from the optimal starting margin.
 
         Parameters
@@ -468,6 +518,11 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
             booster's rule over them.
         eval_sample_weight : list of array-like, default=None
             Weights for each pair in ``eval_set``.
+        *positional
+            The parent's ``fit`` arguments after ``y``, in its order
+            (``LGBMClassifier``: ``sample_weight, init_score, eval_set, ...``;
+            ``XGBClassifier``: ``sample_weight, base_margin, eval_set, ...``,
+            with its ``FutureWarning``).
         **fit_params
             Passed to the booster's ``fit`` (``verbose`` for XGBoost,
             ``callbacks`` for LightGBM, ...).
@@ -476,11 +531,22 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         -------
         self
         """
+        if positional:
+            named = self._positional_fit_arguments(positional)
+            keywords = {"sample_weight": sample_weight, "eval_set": eval_set,
+                        "eval_sample_weight": eval_sample_weight}
+            clash = [n for n in named if n in fit_params or keywords.get(n) is not None]
+            if clash:
+                raise TypeError(f"fit() got multiple values for argument {clash[0]!r}")
+            sample_weight = named.pop("sample_weight", sample_weight)
+            eval_set = named.pop("eval_set", eval_set)
+            eval_sample_weight = named.pop("eval_sample_weight", eval_sample_weight)
+            fit_params.update(named)
         self._begin_fit(y)
         given_X, given_y = X, y
         if X is None:
-            raise self._no_data_error(f"{type(self).__name__}.fit needs training data X, "
-                                      "got None")
+            raise self._no_data_error(f"{type(self).__name__}.fit needs training data X "
+                                      "(array-like), got NoneType")
         if "sample_weight_eval_set" in fit_params:  # XGBoost's name for eval_sample_weight
             if eval_sample_weight is not None:
                 raise TypeError("give eval_sample_weight or sample_weight_eval_set, not both")
@@ -508,6 +574,10 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
             objective.init_score(y_encoded, sample_weight, **self._class_count_kw())
         )
         self._set_objective(objective)
+        if eval_sample_weight is not None and len(eval_sample_weight) != len(eval_set or []):
+            raise ValueError(
+                f"eval_sample_weight (sample_weight_eval_set) holds {len(eval_sample_weight)} "
+                f"weight arrays for {len(eval_set or [])} eval_set pairs; give one per pair")
         evals = []
         for i, (X_eval, y_eval) in enumerate(eval_set or []):
             given_w = None if eval_sample_weight is None else eval_sample_weight[i]
@@ -533,9 +603,10 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
     def _begin_fit(self, y):
         self._validate_params()
         if y is None:
+            # scikit-learn's words, then the parent's
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y is None"
-            )
+                + (f" ({self._no_labels_message})" if self._no_labels_message else ""))
 
     def _set_classes(self, classes):
         self.classes_ = classes
@@ -581,10 +652,13 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         """
         return self._decision(X)
 
-    def _decision(self, X, **predict_params):
-        """Margins of validated ``X``; ``predict_params`` are the booster's (``_margin``)."""
+    def _decision(self, X, *, check_names: bool = True, **predict_params):
+        """Margins of validated ``X``; ``predict_params`` are the booster's (``_margin``).
+
+        ``check_names=False``: a DataFrame's columns are read by position.
+        """
         self._check_fitted("objective_")
-        X = self._validate_X(X, reset=False)
+        X = self._validate_X(X, reset=False, check_names=check_names)
         return np.asarray(self._margin(X, **predict_params), dtype=np.float64)
 
     def _proba(self, margin):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import xgboost as xgb
 
-from ._booster import SklearnMetric, metric_list
+from ._booster import BoosterObjective, SklearnMetric, metric_list
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
     FocalClassifierBase,
@@ -93,6 +93,18 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
     _wrapper_class = xgb.XGBClassifier  # the Dask estimator swaps it
     _not_fitted_message = "need to call fit or load_model beforehand"
     _no_data_error = TypeError
+    _no_labels_message = "Invalid classes inferred from unique values of `y`: got None"
+    _positional_fit_params = ("sample_weight", "base_margin", "eval_set", "verbose",
+                              "xgb_model", "sample_weight_eval_set", "base_margin_eval_set",
+                              "feature_weights")
+    _positional_fit_warns = True
+    _cross_entropy_objectives = frozenset({"binary:logistic", "multi:softprob",
+                                           "multi:softmax"})
+
+    def _feature_names_error(self, expected, got):
+        # XGBoost's words first (Booster._validate_features), then scikit-learn's.
+        return ValueError(f"feature_names mismatch: {expected} {got}\n"
+                          + super()._feature_names_error(expected, got).args[0])
 
     def _fit_booster(self, X, y, sample_weight, evals, fit_params):
         params = self._booster_params()
@@ -127,7 +139,8 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
             params["early_stopping_rounds"] = None
             params["callbacks"] = [*(params.get("callbacks") or []), early_stopping]
         self._booster_model = self._new_wrapper(
-            params, objective=self.objective_, eval_metric=eval_metric,
+            params, objective=BoosterObjective(self.objective_, booster="xgboost"),
+            eval_metric=eval_metric,
             disable_default_eval_metric=True,
         )
         self._booster_model.fit(
@@ -136,6 +149,10 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
             sample_weight_eval_set=[we for _, _, we in evals] if evals else None,
             **fit_params,
         )
+        # XGBClassifier.set_params after fit pushes eval_metric to the booster's
+        # configuration, which takes neither callables nor lists; the booster
+        # keeps the metrics it trained with.
+        self._booster_model.eval_metric = None
         self.booster_ = self._booster_model.get_booster()
         self.booster_.set_attr(**{METADATA_ATTRIBUTE: self._metadata(),
                                   INTERCEPT_ATTRIBUTE: "1" if self._intercept_in_model else None})
@@ -147,13 +164,26 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
     def _eval_metric(self, params):
         """The wrapper's ``eval_metric`` and, if it needs one, an early-stopping callback.
 
-        The user's built-in metrics (computed by XGBoost on the sigmoid /
-        softmax of the margins), then one custom metric: the user's callable
-        (given ``predict_proba``'s probabilities; XGBoost takes one) or else
-        the focal metric. XGBoost stops on the last metric: with the focal
-        metric last, early stopping is moved to the last of the user's.
+        With no metric named, ``logloss`` / ``mlogloss`` (what XGBClassifier
+        records by default, here of the focal probabilities) and the focal
+        metric, on which early stopping acts. Otherwise the user's built-in
+        metrics (computed by XGBoost on the sigmoid / softmax of the
+        margins), then one custom metric: the user's callable (given
+        ``predict_proba``'s probabilities; XGBoost takes one) or else the
+        focal metric. XGBoost stops on the last metric: with the focal metric
+        last, early stopping is moved to the last of the user's.
         """
         metrics = metric_list(params.pop("eval_metric", None))
+        wrong = [m for m in metrics if not (isinstance(m, str) or callable(m))]
+        if wrong:
+            raise TypeError(f"Invalid type for the `eval_metric`: {type(wrong[0]).__name__} "
+                            f"({wrong[0]!r}); give metric names or callables")
+        if not metrics:
+            # Nothing named: under its name the metric XGBClassifier records by
+            # default (equal at focal_gamma=0), then the focal metric, on
+            # which XGBoost stops (its last).
+            return ["logloss" if self._single_margin or self.multilabel_ else "mlogloss",
+                    SklearnMetric(self.objective_, lightgbm=False)], None
         names = [m for m in metrics if isinstance(m, str)]
         custom = [m for m in metrics if callable(m)]
         if len(custom) > 1:
@@ -292,7 +322,7 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
 
         ``fname`` may also be a ``bytearray`` holding such a model.
         """
-        model = xgb.XGBClassifier()
+        model = FocalXGBClassifier._wrapper_class()  # the parent, also for Dask subclasses
         model.load_model(fname)
         meta = model.get_booster().attr(METADATA_ATTRIBUTE)
         if meta is None:

@@ -236,8 +236,19 @@ def test_bad_focal_parameters_are_named(make):
 
 def test_another_objective_is_refused_by_name(make):
     X, y = _binary(n=100)
-    with pytest.raises(ValueError, match="objective must not be set"):
-        make(objective="binary:logistic").fit(X, y)
+    for objective in ("huber", "reg:squarederror", lambda y_true, y_pred: (y_pred, y_pred)):
+        with pytest.raises(ValueError, match="objective=.*trains with focal loss"):
+            make(objective=objective).fit(X, y)
+
+
+def test_the_parents_cross_entropy_objective_names_focal_loss(make):
+    """objective="binary:logistic" / "binary" (code written for the parent) trains focal loss."""
+    X, y = _binary(n=200)
+    default = make(n_estimators=5, random_state=0).fit(X, y)
+    name = "binary:logistic" if "XGB" in type(default).__name__ else "binary"
+    named = make(n_estimators=5, random_state=0, objective=name).fit(X, y)
+    np.testing.assert_array_equal(named.decision_function(X), default.decision_function(X))
+    assert named.get_params()["objective"] == name  # kept, so that clone keeps it
 
 
 def test_real_dataset(make):

@@ -157,7 +157,7 @@ def test_lightgbm_callable_metric_gets_predict_probas_probabilities_and_weights(
     clf.fit(X, y, eval_set=[(Xv, yv)], eval_sample_weight=[weight],
             eval_metric=["auc", weighted_log_loss])
     history = clf.evals_result_["valid_0"]
-    assert list(history) == ["auc", "weighted_log_loss"]
+    assert list(history) == ["binary_logloss", "auc", "weighted_log_loss"]
     assert history["weighted_log_loss"][-1] == pytest.approx(
         log_loss(yv, clf.predict_proba(Xv)[:, 1], sample_weight=weight), abs=1e-8)
 

@@ -80,6 +80,8 @@ def test_predict_keywords_as_the_parent(booster, name, request, data):
     expected = call(parent, X)
     got = call(ours, X)
     assert np.shape(got) == np.shape(expected)
+    if np.issubdtype(np.asarray(expected).dtype, np.integer):  # leaf indices: int32 both
+        assert np.asarray(got).dtype == np.asarray(expected).dtype
     np.testing.assert_allclose(got, expected,
                                atol=XGB_ATOL if booster == "xgboost" else LGBM_ATOL)
 
@@ -293,3 +295,113 @@ def test_xgboost_several_callable_metrics_fail_as_in_the_parent(data):
                   FocalXGBClassifier(n_estimators=2, eval_metric=[log_loss, roc_auc_score])):
         with pytest.raises(NotImplementedError, match="multiple custom metrics"):
             model.fit(X, y, eval_set=[(X, y)], verbose=False)
+
+
+# ------------------------------------------------- multi-class, metrics, calls
+@pytest.fixture(scope="module")
+def three_classes():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(900, 4))
+    y = np.digitize(X[:, 0] + 0.5 * X[:, 1] + rng.normal(scale=0.7, size=900), [-0.6, 0.6])
+    return X, y
+
+
+@pytest.mark.parametrize("parent, ours, atol", [
+    (lambda: xgb.XGBClassifier(n_estimators=30), lambda: FocalXGBClassifier(
+        n_estimators=30, **AS_PARENT), XGB_ATOL),
+    (lambda: lgb.LGBMClassifier(n_estimators=30, verbose=-1), lambda: FocalLGBMClassifier(
+        n_estimators=30, verbose=-1, **AS_PARENT), LGBM_ATOL),
+], ids=["xgboost", "lightgbm"])
+def test_multiclass_at_gamma_zero_is_the_parents_model(parent, ours, atol, three_classes):
+    """The softmax Hessian is scaled as each booster scales its own (2; k / (k - 1)).
+
+    Unscaled, the Newton steps were 2x / 1.5x the parents' and the
+    probabilities differed by up to 0.5 after 30 rounds.
+    """
+    X, y = three_classes
+    np.testing.assert_allclose(ours().fit(X, y).predict_proba(X),
+                               parent().fit(X, y).predict_proba(X), atol=atol)
+
+
+@pytest.mark.parametrize("parent, ours, names", [
+    (lambda: xgb.XGBClassifier(n_estimators=5), lambda: FocalXGBClassifier(
+        n_estimators=5, **AS_PARENT), {2: "logloss", 3: "mlogloss"}),
+    (lambda: lgb.LGBMClassifier(n_estimators=5, verbose=-1), lambda: FocalLGBMClassifier(
+        n_estimators=5, verbose=-1, **AS_PARENT), {2: "binary_logloss", 3: "multi_logloss"}),
+], ids=["xgboost", "lightgbm"])
+def test_the_parents_default_metric_is_recorded_with_its_values(parent, ours, names,
+                                                                 three_classes):
+    """Nothing named: the parent's metric under its name (its values at gamma 0), and focal_loss."""
+    X, y3 = three_classes
+    for y in (y3 == 2, y3):  # binary, then 3 classes
+        k = len(np.unique(y))
+        fitted = [make().fit(X, y, eval_set=[(X, y)], **(
+            {"verbose": False} if "XGB" in type(make()).__name__ else {}))
+            for make in (parent, ours)]
+        (set_name,) = fitted[0].evals_result_
+        expected = fitted[0].evals_result_[set_name][names[k]]
+        recorded = fitted[1].evals_result_[set_name]
+        assert set(recorded) == {names[k], "focal_loss"}
+        # XGBoost: metrics in float32, summed in another order
+        np.testing.assert_allclose(recorded[names[k]], expected, rtol=1e-5)
+        # at gamma 0 the focal metric is the same cross entropy
+        np.testing.assert_allclose(recorded["focal_loss"], expected, rtol=1e-5)
+
+
+def test_positional_fit_arguments_in_the_parents_order(data):
+    X, y = data
+    w = np.random.default_rng(0).uniform(0.5, 2.0, size=len(y))
+    lightgbm_positional = FocalLGBMClassifier(n_estimators=5, verbose=-1).fit(
+        X, y, w, None, [(X, y)])
+    lightgbm_keywords = FocalLGBMClassifier(n_estimators=5, verbose=-1).fit(
+        X, y, sample_weight=w, eval_set=[(X, y)])
+    np.testing.assert_array_equal(lightgbm_positional.decision_function(X),
+                                  lightgbm_keywords.decision_function(X))
+    assert lightgbm_positional.evals_result_ == lightgbm_keywords.evals_result_
+    # XGBoost takes them too, with its own FutureWarning and words
+    with pytest.warns(FutureWarning, match="Pass `sample_weight` as keyword args"):
+        xgboost_positional = FocalXGBClassifier(n_estimators=5).fit(X, y, w)
+    np.testing.assert_array_equal(
+        xgboost_positional.decision_function(X),
+        FocalXGBClassifier(n_estimators=5).fit(X, y, sample_weight=w).decision_function(X))
+    with pytest.raises(TypeError, match="multiple values for argument 'sample_weight'"):
+        FocalLGBMClassifier(n_estimators=5).fit(X, y, w, sample_weight=w)
+    with pytest.raises(TypeError, match="at most 14 positional arguments"):
+        FocalLGBMClassifier(n_estimators=5).fit(X, y, *([None] * 13))
+
+
+def test_feature_name_errors_in_the_parents_words(data):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    renamed = frame.rename(columns={"x1": "z"})
+    xgboost_model = FocalXGBClassifier(n_estimators=3).fit(frame, y)
+    with pytest.raises(ValueError, match="feature_names mismatch"):
+        xgboost_model.predict(renamed)
+    lightgbm_model = FocalLGBMClassifier(n_estimators=3, verbose=-1).fit(frame, y)
+    for error in (lgb.basic.LightGBMError, ValueError):  # the parent's type, and sklearn's
+        with pytest.raises(error, match="Expected 'x1' at position 1 but found 'z'"):
+            lightgbm_model.predict(renamed, validate_features=True)
+    # fitted without names, LightGBM says why feature_names_in_ is missing
+    plain = FocalLGBMClassifier(n_estimators=3, verbose=-1).fit(X, y)
+    with pytest.raises(AttributeError, match="training data did not have feature names"):
+        plain.feature_names_in_  # noqa: B018
+
+
+def test_xgboost_refuses_a_metric_that_is_no_name_or_callable_as_the_parent(data):
+    X, y = data
+    for model in (xgb.XGBClassifier(n_estimators=2, eval_metric=[123]),
+                  FocalXGBClassifier(n_estimators=2, eval_metric=[123])):
+        with pytest.raises(TypeError, match="Invalid type for the `eval_metric`"):
+            model.fit(X, y, eval_set=[(X, y)], verbose=False)
+
+
+def test_lightgbm_random_forest_is_refused_with_the_reason(data):
+    X, y = data
+    with pytest.raises(Exception, match="custom objective"):  # the parent's own refusal
+        lgb.LGBMClassifier(boosting_type="rf", subsample=0.5, subsample_freq=1,
+                           objective=lambda y_true, y_pred: (y_pred, y_pred + 1.0),
+                           verbose=-1).fit(X, y)
+    for params in ({"boosting_type": "rf"}, {"boosting": "random_forest"}):
+        with pytest.raises(ValueError, match="random-forest mode .* accepts no custom"):
+            FocalLGBMClassifier(verbose=-1, **params).fit(X, y)

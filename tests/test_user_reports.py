@@ -49,14 +49,21 @@ def test_lightgbm_metrics_named_in_fit_replace_focal_loss(rng):
     """Chosen by benchmarks/bench_early_stopping.py: focal_loss in stopping cost AP."""
     X, y = _binary(rng, 1000, 1.0)
     valid = [(X[:500], y[:500])]
-    model = FocalLGBMClassifier(n_estimators=10, verbose=-1).fit(X, y, eval_set=valid)
-    assert list(model.evals_result_["valid_0"]) == ["focal_loss"]
-    model = FocalLGBMClassifier(n_estimators=10, verbose=-1).fit(
-        X, y, eval_set=valid, eval_metric="auc")
-    assert list(model.evals_result_["valid_0"]) == ["auc"]
-    model = FocalLGBMClassifier(n_estimators=10, verbose=-1).fit(
-        X, y, eval_set=valid, eval_metric=["auc", "focal_loss"])
-    assert list(model.evals_result_["valid_0"]) == ["auc", "focal_loss"]
+    def recorded(model, **fit_keywords):
+        return list(model.fit(X, y, eval_set=valid, **fit_keywords).evals_result_["valid_0"])
+
+    # what LGBMClassifier records unasked comes first, as in the parent; then
+    # focal_loss when nothing is named, or when it is
+    assert recorded(FocalLGBMClassifier(n_estimators=10, verbose=-1)) == [
+        "binary_logloss", "focal_loss"]
+    assert recorded(FocalLGBMClassifier(n_estimators=10, verbose=-1), eval_metric="auc") == [
+        "binary_logloss", "auc"]
+    assert recorded(FocalLGBMClassifier(n_estimators=10, verbose=-1),
+                    eval_metric=["auc", "focal_loss"]) == ["binary_logloss", "auc", "focal_loss"]
+    # the constructor's metric replaces the default, as in the parent
+    assert recorded(FocalLGBMClassifier(n_estimators=10, verbose=-1, metric="auc")) == ["auc"]
+    assert recorded(FocalLGBMClassifier(n_estimators=10, verbose=-1, metric="None"),
+                    eval_metric="auc") == ["auc"]
 
 
 def test_lightgbm_takes_scikit_learn_metric_functions(rng):
@@ -70,7 +77,7 @@ def test_lightgbm_takes_scikit_learn_metric_functions(rng):
         X, y, eval_set=[(Xv, yv)], eval_sample_weight=[weight],
         eval_metric=[log_loss, average_precision_score])
     history = model.evals_result_["valid_0"]
-    assert list(history) == ["log_loss", "average_precision_score"]
+    assert list(history) == ["binary_logloss", "log_loss", "average_precision_score"]
     proba = model.predict_proba(Xv)[:, 1]  # the last iteration's, as recorded last
     # the same function on the same probabilities, up to rounding: in training the
     # starting margin is added to the scores apart, in predict to the first leaves
@@ -86,7 +93,10 @@ def test_lightgbm_score_functions_are_maximised_losses_minimised(rng):
     X, y = _binary(rng, 2000, 1.5)
     Xv, yv = _binary(rng, 1000, 1.5)
     for metric, best in ((average_precision_score, np.argmax), (log_loss, np.argmin)):
-        model = FocalLGBMClassifier(n_estimators=300, learning_rate=0.3, verbose=-1).fit(
+        # metric="None": no default metric first, so first_metric_only is the user's (as
+        # for LGBMClassifier, whose first metric is otherwise its binary_logloss)
+        model = FocalLGBMClassifier(n_estimators=300, learning_rate=0.3, verbose=-1,
+                                    metric="None").fit(
             X, y, eval_set=[(Xv, yv)], eval_metric=metric,
             callbacks=[lgb.early_stopping(10, first_metric_only=True, verbose=False)])
         history = model.evals_result_["valid_0"][metric.__name__]
