@@ -93,11 +93,13 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("other", type=Path, help="a checkout of the other commit, built")
     parser.add_argument("--repeats", type=int, default=3, help="runs of each side per case")
+    parser.add_argument("--cases", nargs="+", choices=CASES, default=CASES, metavar="CASE",
+                        help=f"which of {', '.join(CASES)} (default: all)")
     args = parser.parse_args()
     other, repeats = args.other.resolve(), args.repeats
     rows = []
     with tempfile.TemporaryDirectory() as new_cache, tempfile.TemporaryDirectory() as old_cache:
-        for case in CASES:
+        for case in args.cases:
             times = {"this": [], "other": []}
             for _ in range(repeats):  # alternating: drift on a shared machine hits both
                 times["this"].append(_run(case, None, new_cache))
