@@ -105,8 +105,8 @@ class DaskFocalMixin:
     _local_class: type
     _dask_multilabel = True
 
-    def fit(self, X, y, *, sample_weight=None, eval_set=None, eval_sample_weight=None,
-            **fit_params):
+    def fit(self, X, y, *positional, sample_weight=None, eval_set=None,
+            eval_sample_weight=None, **fit_params):
         """Fit on Dask collections with focal loss, from the global starting margin.
 
         Parameters
@@ -122,6 +122,10 @@ class DaskFocalMixin:
             Validation data, scored with the focal metric (and any booster
             metrics asked for).
         eval_sample_weight : list of dask Array or Series, default=None
+        *positional
+            The arguments after ``y`` by position, in the local estimator's
+            order (``sample_weight, init_score, eval_set, ...`` for LightGBM,
+            as ``DaskLGBMClassifier.fit`` takes them).
         **fit_params
             Passed to the booster's Dask ``fit``.
 
@@ -129,6 +133,8 @@ class DaskFocalMixin:
         -------
         self
         """
+        sample_weight, eval_set, eval_sample_weight = self._fit_arguments(
+            positional, sample_weight, eval_set, eval_sample_weight, fit_params)
         self._begin_fit(y)
         X = check_dask_X(X)
         self._set_features(X, reset=True)

@@ -387,6 +387,24 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
     _positional_fit_params: tuple[str, ...] = ()
     _positional_fit_warns = False  # XGBoost deprecates passing them by position
 
+    def _fit_arguments(self, positional: tuple, sample_weight, eval_set, eval_sample_weight,
+                       fit_params: dict):
+        """``fit``'s keywords with the arguments given by position after ``y`` added.
+
+        Returns ``(sample_weight, eval_set, eval_sample_weight)``; the other
+        positional arguments go into ``fit_params``.
+        """
+        if not positional:
+            return sample_weight, eval_set, eval_sample_weight
+        named = self._positional_fit_arguments(positional)
+        keywords = {"sample_weight": sample_weight, "eval_set": eval_set,
+                    "eval_sample_weight": eval_sample_weight}
+        clash = [n for n in named if n in fit_params or keywords.get(n) is not None]
+        if clash:
+            raise TypeError(f"fit() got multiple values for argument {clash[0]!r}")
+        fit_params.update({n: v for n, v in named.items() if n not in keywords})
+        return tuple(named.get(n, keywords[n]) for n in keywords)
+
     def _positional_fit_arguments(self, positional: tuple) -> dict:
         """``fit``'s arguments after ``y`` given by position, by name (the parent's order)."""
         names = self._positional_fit_params
@@ -531,17 +549,8 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         -------
         self
         """
-        if positional:
-            named = self._positional_fit_arguments(positional)
-            keywords = {"sample_weight": sample_weight, "eval_set": eval_set,
-                        "eval_sample_weight": eval_sample_weight}
-            clash = [n for n in named if n in fit_params or keywords.get(n) is not None]
-            if clash:
-                raise TypeError(f"fit() got multiple values for argument {clash[0]!r}")
-            sample_weight = named.pop("sample_weight", sample_weight)
-            eval_set = named.pop("eval_set", eval_set)
-            eval_sample_weight = named.pop("eval_sample_weight", eval_sample_weight)
-            fit_params.update(named)
+        sample_weight, eval_set, eval_sample_weight = self._fit_arguments(
+            positional, sample_weight, eval_set, eval_sample_weight, fit_params)
         self._begin_fit(y)
         given_X, given_y = X, y
         if X is None:
@@ -764,8 +773,11 @@ class ProbabilityMetric:
     ``log_loss``). A module-level class so that fitted estimators pickle.
     """
 
-    def __init__(self, func, *, multilabel: bool, posterior, lightgbm: bool):
+    def __init__(self, func, *, multilabel: bool, posterior, lightgbm: bool,
+                 class_labels: bool = False):
         self.func, self.multilabel, self.posterior = func, multilabel, posterior
+        # XGBoost's multi:softmax hands metrics the predicted class, not probabilities.
+        self.class_labels = class_labels
         self.__name__ = getattr(func, "__name__", type(func).__name__)
         self._lightgbm = lightgbm
         try:
@@ -781,6 +793,8 @@ class ProbabilityMetric:
     def _proba(self, margin):
         proba = proba_from_margin(np.asarray(margin, dtype=np.float64), self.multilabel,
                                   self.posterior)
+        if self.class_labels and proba.ndim == 2 and not self.multilabel:
+            return proba.argmax(axis=1).astype(np.float64)
         return proba[:, 1] if np.ndim(margin) == 1 else proba
 
     def __call__(self, y_true, y_score, sample_weight=None):

@@ -201,8 +201,10 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
                 "average over labels of predict_proba's probabilities)"
             )
         if custom:
-            last = ProbabilityMetric(custom[0], multilabel=self.multilabel_,
-                                     posterior=self._posterior_objective, lightgbm=False)
+            last = ProbabilityMetric(
+                custom[0], multilabel=self.multilabel_, posterior=self._posterior_objective,
+                lightgbm=False,
+                class_labels=self._extra_params.get("objective") == "multi:softmax")
         else:
             last = SklearnMetric(self.objective_, lightgbm=False)
         rounds = params.get("early_stopping_rounds")

@@ -396,6 +396,32 @@ def test_eval_set_history_is_the_focal_metric(client, rng, pair):
         assert history[-1] == pytest.approx(model.objective_.mean_loss(y, margin), abs=5e-7)
 
 
+def test_eval_set_records_what_the_parents_dask_classes_record(client, rng, pair):
+    """The same metric names as DaskXGBClassifier / DaskLGBMClassifier, plus focal_loss."""
+    dask_class, _, booster_params = pair
+    parent = (xgb.dask.DaskXGBClassifier if dask_class is DaskFocalXGBClassifier
+              else lgb.dask.DaskLGBMClassifier)
+    X, y = _binary(rng)
+    X_dask, y_dask = _dask(X, y)
+    recorded = [set(next(iter(model.fit(X_dask, y_dask, eval_set=[(X_dask, y_dask)])
+                               .evals_result_.values())))
+                for model in (parent(n_estimators=3, **booster_params),
+                              dask_class(n_estimators=3, **booster_params))]
+    assert recorded[1] == recorded[0] | {"focal_loss"}
+
+
+def test_lightgbm_takes_fit_arguments_by_position_as_the_parent(client, rng):
+    X, y = _binary(rng)
+    weight = rng.uniform(0.5, 2.0, size=len(y))
+    X_dask, y_dask, w_dask = _dask(X, y, weight)
+    params = ESTIMATORS["lightgbm"][2]
+    by_position = DaskFocalLGBMClassifier(n_estimators=5, **params).fit(X_dask, y_dask, w_dask)
+    by_name = DaskFocalLGBMClassifier(n_estimators=5, **params).fit(X_dask, y_dask,
+                                                                     sample_weight=w_dask)
+    np.testing.assert_array_equal(by_position.decision_function(X_dask).compute(),
+                                  by_name.decision_function(X_dask).compute())
+
+
 def test_lightgbm_class_weight_uses_global_counts(client, rng):
     X, y = _binary(rng)
     y[:CHUNK] = 0.0

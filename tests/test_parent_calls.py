@@ -405,3 +405,20 @@ def test_lightgbm_random_forest_is_refused_with_the_reason(data):
     for params in ({"boosting_type": "rf"}, {"boosting": "random_forest"}):
         with pytest.raises(ValueError, match="random-forest mode .* accepts no custom"):
             FocalLGBMClassifier(verbose=-1, **params).fit(X, y)
+
+
+def test_xgboost_multi_softmax_hands_metrics_the_predicted_class(three_classes):
+    X, y = three_classes
+
+    def error_rate(y_true, predicted):
+        assert predicted.shape == y_true.shape  # classes, not probabilities
+        return float(np.mean(y_true != predicted))
+
+    recorded = [model.fit(X, y, eval_set=[(X, y)], verbose=False).evals_result()[
+        "validation_0"]["error_rate"]
+        for model in (xgb.XGBClassifier(n_estimators=5, objective="multi:softmax",
+                                        eval_metric=error_rate),
+                      FocalXGBClassifier(n_estimators=5, objective="multi:softmax",
+                                         eval_metric=error_rate, **AS_PARENT))]
+    # the same model at gamma 0: the same errors, up to a tie moved by rounding
+    np.testing.assert_allclose(recorded[1], recorded[0], atol=2 / len(y))
