@@ -43,7 +43,7 @@ def _datasets():
 
 
 def _train(booster_name, loss, X_fit, y_fit, X_valid, y_valid, k, undo_scale, threads):
-    """Margins function of a booster trained with ``loss``; the Hessian divided by ``undo_scale``."""
+    """A margins function of a booster trained with ``loss``, Hessian over ``undo_scale``."""
     start = loss.init_score(y_fit, n_classes=k)
     if booster_name == "XGBoost":
         import xgboost as xgb
