@@ -56,7 +56,8 @@ _DOC = FOCAL_PARAMS_DOC + """**params
 
 
 # Constructor keywords that are no prediction parameter of the booster.
-_NOT_PREDICT_PARAMETERS = frozenset({"objective", "metric", "eval_metric", "callbacks"})
+_NOT_PREDICT_PARAMETERS = frozenset({"objective", "metric", "eval_metric", "callbacks",
+                                     "num_class", "num_classes"})
 
 
 class FeatureNamesMismatchError(ValueError, lgb.basic.LightGBMError):

@@ -422,3 +422,23 @@ def test_xgboost_multi_softmax_hands_metrics_the_predicted_class(three_classes):
                                          eval_metric=error_rate, **AS_PARENT))]
     # the same model at gamma 0: the same errors, up to a tie moved by rounding
     np.testing.assert_allclose(recorded[1], recorded[0], atol=2 / len(y))
+
+
+def test_lightgbm_constructor_parameters_reach_predict_as_in_the_parent(three_classes):
+    """pred_early_stop given to the constructor acts at predict, as for LGBMClassifier;
+    num_class given too (a training parameter) does not break predict."""
+    X, y = three_classes
+    early = {"pred_early_stop": True, "pred_early_stop_margin": 1.0, "num_class": 3}
+    margins = {}
+    for name, make in (("parent", lambda **p: lgb.LGBMClassifier(verbose=-1, **p)),
+                       ("ours", lambda **p: FocalLGBMClassifier(verbose=-1, **AS_PARENT, **p))):
+        plain = make(n_estimators=30).fit(X, y).predict(X, raw_score=True)
+        stopped = make(n_estimators=30, **early).fit(X, y).predict(X, raw_score=True)
+        assert np.abs(stopped - plain).max() > 0.1  # early-stopped prediction differs
+        margins[name] = stopped
+    # softmax margins up to a constant per row: the two starts differ by one
+    def centred(margin):
+        return margin - margin.mean(axis=1, keepdims=True)
+
+    np.testing.assert_allclose(centred(margins["ours"]), centred(margins["parent"]),
+                               atol=LGBM_ATOL)
