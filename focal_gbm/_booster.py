@@ -228,7 +228,7 @@ def _hessian_scale(loss, booster: str, margin: NDArray) -> float:
     XGBoost (src/objective/multiclass_obj.cu) trains ``multi:softprob`` on
     ``2 p (1 - p)``; LightGBM (multiclass_objective.hpp) ``multiclass`` on
     ``k / (k - 1) p (1 - p)``. The same factor on the focal Hessian makes
-    gamma 0 the built-in model (docs/math.md §6).
+    gamma 0 the built-in model (docs/math.md §7).
     """
     if loss.link != "softmax":
         return 1.0

@@ -330,7 +330,7 @@ def softmax_focal_grad_hess(labels, margin, *, gamma, class_alpha, hessian: str 
     ``dtype`` and ``round21`` as for :func:`binary_focal_grad_hess`.
     ``hessian_scale`` multiplies the Hessian before the rounding and the
     sample weight (the boosters scale their own softmax Hessian: 2 for
-    XGBoost, k / (k - 1) for LightGBM; docs/math.md §6).
+    XGBoost, k / (k - 1) for LightGBM; docs/math.md §7).
     """
     policy = HESSIAN_POLICIES.index(hessian)  # checked where it entered: the loss object
     labels, z, alpha, weight = _softmax_inputs(labels, margin, class_alpha, sample_weight)
