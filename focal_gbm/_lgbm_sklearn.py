@@ -82,8 +82,10 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
     :class:`~focal_gbm.SoftmaxFocalLoss`. Training starts from the optimal
     constant margin, which is then added to the first trees so that
     ``booster_`` (and :meth:`save_model` files) predict probabilities that
-    include it; evaluation sets are scored with the focal metric and any
-    ``metric``. A subclass of ``LGBMClassifier``, so that the tools built for
+    include it; evaluation sets are scored as ``LGBMClassifier`` scores them
+    (``binary_logloss`` / ``multi_logloss`` unless ``metric`` names others,
+    and ``fit``'s ``eval_metric``), with the focal metric when no metric is
+    named. A subclass of ``LGBMClassifier``, so that the tools built for
     it (SHAP, treelite via ``booster_``, ``lightgbm.plot_importance``, ONNX
     after ``import focal_gbm.onnx``) take it.
 

@@ -530,10 +530,11 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         sample_weight : array-like of shape (n_samples,), default=None
             Non-negative weights, applied to the loss by the objective.
         eval_set : list of (X, y) pairs, default=None
-            Validation data, scored with the focal metric (mean weighted
-            focal loss, ``focal_loss``) and the booster metrics asked for
-            (``eval_metric`` / ``metric``); early stopping follows the
-            booster's rule over them.
+            Validation data, scored with the metrics the parent records
+            (its default log loss unless others are named) and the focal
+            metric (mean weighted focal loss, ``focal_loss``) when none is
+            named; early stopping follows the booster's rule over them
+            (docs/user_guide/metrics.md).
         eval_sample_weight : list of array-like, default=None
             Weights for each pair in ``eval_set``.
         *positional

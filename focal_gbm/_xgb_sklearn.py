@@ -55,7 +55,8 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
     Binary problems use :class:`~focal_gbm.FocalLoss`, more classes
     :class:`~focal_gbm.SoftmaxFocalLoss`. Training starts from the optimal
     constant margin; evaluation sets are scored with the focal metric and
-    any ``eval_metric``. ``predict_proba`` returns probabilities, ``predict``
+    the ``eval_metric`` given (else ``logloss`` / ``mlogloss``, as the
+    parent). ``predict_proba`` returns probabilities, ``predict``
     the original labels, ``decision_function`` margins. A subclass of
     ``XGBClassifier``, so that the tools built for it (SHAP, treelite via
     ``get_booster()``, ``xgboost.plot_importance``, ONNX after ``import
