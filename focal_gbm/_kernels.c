@@ -101,7 +101,7 @@ ALWAYS_INLINE uint64_t to_bits(double value) {
 }
 
 /* value rounded to 21 significant bits, half away from zero (see
- * _booster.BoosterObjective._booster_grad_hess for why): add half of the
+ * _adapter.ObjectiveAdapter.__call__ for why): add half of the
  * dropped 32 bits and clear them; a carry into the exponent is the correct
  * result. Integer operations only, so fused multiply-adds cannot change it. */
 ALWAYS_INLINE double round_21_bits(double value) {

@@ -17,7 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from ._booster import attach_fitted_alpha, labels_and_weights, margin_repeat
+from ._adapter import labels_and_weights
+from ._booster import attach_fitted_alpha, margin_repeat
 from ._validation import check_class_labels, check_labels
 from .objective import FocalLoss, SoftmaxFocalLoss
 

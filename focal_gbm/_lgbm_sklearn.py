@@ -10,7 +10,8 @@ import lightgbm as lgb
 import numpy as np
 from sklearn.utils.class_weight import compute_sample_weight
 
-from ._booster import FOCAL_METRIC, BoosterObjective, SklearnMetric, metric_list
+from ._adapter import FOCAL_METRIC, ObjectiveAdapter, SklearnMetric
+from ._booster import metric_list
 from ._lgbm import ArrayMetric, add_init_score, metric_names
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
@@ -202,7 +203,7 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         # min_child_samples, or constant columns); keep them all instead.
         params.setdefault("feature_pre_filter", False)
         model = self._new_wrapper(
-            params, objective=BoosterObjective(self.objective_, booster="lightgbm"))
+            params, objective=ObjectiveAdapter(self.objective_, booster="lightgbm"))
         if evals and _has_eval_xy(self._wrapper_class):  # LightGBM >= 4.7 deprecates eval_set
             fit_params["eval_X"] = tuple(Xe for Xe, _, _ in evals)
             fit_params["eval_y"] = tuple(ye for _, ye, _ in evals)

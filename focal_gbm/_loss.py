@@ -214,7 +214,7 @@ def binary_focal_grad_hess(y_true, margin, *, gamma, alpha_pos, alpha_neg, gamma
     The outputs have ``dtype`` (default: the margin's float dtype). With
     ``round21`` every unweighted value is rounded to 21 significant bits
     before the sample weight multiplies it (the boosters' path, see
-    ``_booster.BoosterObjective.__call__``). ``gamma_neg`` and
+    ``_adapter.ObjectiveAdapter.__call__``). ``gamma_neg`` and
     ``clip`` as for :func:`binary_focal_loss`; the policies act on the
     clipped negative part as docs/math.md §9 says.
     """

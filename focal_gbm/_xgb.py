@@ -11,7 +11,8 @@ from typing import Any
 
 import numpy as np
 
-from ._booster import attach_fitted_alpha, labels_and_weights, metric_list
+from ._adapter import labels_and_weights
+from ._booster import attach_fitted_alpha, metric_list
 from .objective import FocalLoss, SoftmaxFocalLoss
 
 # sigmoid(z0) is handed to XGBoost as a float32 probability: keep it strictly

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import xgboost as xgb
 
-from ._booster import BoosterObjective, SklearnMetric, metric_list
+from ._adapter import ObjectiveAdapter, SklearnMetric
+from ._booster import metric_list
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
     FocalClassifierBase,
@@ -140,7 +141,7 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
             params["early_stopping_rounds"] = None
             params["callbacks"] = [*(params.get("callbacks") or []), early_stopping]
         self._booster_model = self._new_wrapper(
-            params, objective=BoosterObjective(self.objective_, booster="xgboost"),
+            params, objective=ObjectiveAdapter(self.objective_, booster="xgboost"),
             eval_metric=eval_metric,
             disable_default_eval_metric=True,
         )

@@ -16,7 +16,7 @@ all partitions with the same methods.
 
 The objects know nothing of how a booster calls them: calling one (as a
 custom objective) or its :meth:`~FocalLoss.metric` delegates to a
-:class:`focal_gbm._booster.BoosterObjective` composed with it.
+:class:`focal_gbm._adapter.ObjectiveAdapter` composed with it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
 from . import _loss
-from ._booster import FOCAL_METRIC, BoosterObjective
+from ._adapter import FOCAL_METRIC, ObjectiveAdapter
 from ._validation import (
     check_alpha,
     check_class_labels,
@@ -118,19 +118,19 @@ class _FocalLossBase(abc.ABC):
         self.gamma, self.alpha, self.hessian = check_gamma(gamma), check_alpha(alpha), hessian
         # Set only by fit_alpha(): class weights pinned for every later use.
         self._fitted_alpha = None
-        self._booster_objective = BoosterObjective(self)
+        self._adapter = ObjectiveAdapter(self)
 
     # ------------------------------------------------------------------ state
     def __getstate__(self):
         state = self.__dict__.copy()
-        # The booster adapter caches booster data: neither picklable nor
+        # The adapter caches the boosters' data: neither picklable nor
         # meaningful in a copy; the copy gets its own.
-        del state["_booster_objective"]
+        del state["_adapter"]
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._booster_objective = BoosterObjective(self)
+        self._adapter = ObjectiveAdapter(self)
 
     # --------------------------------------------------- as a booster's objective
     def __call__(self, predt_or_y_true, data_or_y_pred, sample_weight=None):
@@ -138,10 +138,10 @@ class _FocalLossBase(abc.ABC):
 
         ``obj=`` of ``xgboost.train``, ``params["objective"]`` of
         ``lightgbm.train``, ``objective=`` of the boosters' scikit-learn
-        classifiers: see :class:`focal_gbm._booster.BoosterObjective`, which
+        classifiers: see :class:`focal_gbm._adapter.ObjectiveAdapter`, which
         this delegates to. float32 values, sample weights applied.
         """
-        return self._booster_objective(predt_or_y_true, data_or_y_pred, sample_weight)
+        return self._adapter(predt_or_y_true, data_or_y_pred, sample_weight)
 
     def metric(self, margin: ArrayLike, data):
         """Mean weighted focal loss of booster margins, for early stopping.
@@ -154,7 +154,7 @@ class _FocalLossBase(abc.ABC):
         Evaluation data is weighed with the class weights of the training
         set being trained on.
         """
-        return self._booster_objective.metric(margin, data)
+        return self._adapter.metric(margin, data)
 
     # ------------------------------------------------------------ parameters
     @property
@@ -603,8 +603,8 @@ class FocalLoss(_FocalLossBase):
     def _grad_hess_values(self, y, z, w, *, dtype, round21=False, training_alpha=None,
                           hessian_scale=1.0):
         if hessian_scale != 1.0:
-            raise ValueError("hessian_scale applies to SoftmaxFocalLoss (the boosters scale "
-                             "their softmax Hessian only)")
+            raise ValueError("hessian_scale applies to SoftmaxFocalLoss only (a scaled "
+                             "softmax Hessian); FocalLoss takes 1.0")
         return _loss.binary_focal_grad_hess(y, z, hessian=self.hessian, dtype=dtype,
                                             round21=round21,
                                             **self._params(y, w, training_alpha))
