@@ -442,3 +442,46 @@ def test_lightgbm_constructor_parameters_reach_predict_as_in_the_parent(three_cl
 
     np.testing.assert_allclose(centred(margins["ours"]), centred(margins["parent"]),
                                atol=LGBM_ATOL)
+
+
+# ----------------------------------------------------------- every data type
+def _as(kind: str, X, y):
+    """``X, y`` as the type a user hands the parents."""
+    import scipy.sparse
+
+    if kind == "lists":
+        return X.tolist(), y.tolist()
+    if kind in ("pandas", "polars", "pyarrow"):
+        pd = pytest.importorskip("pandas")
+        frame = pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])])
+        if kind == "pandas":
+            return frame, pd.Series(y)
+        if kind == "polars":
+            pl = pytest.importorskip("polars")
+            return pl.from_pandas(frame), pl.Series(y)
+        pa = pytest.importorskip("pyarrow")
+        return pa.Table.from_pandas(frame), pa.array(y)
+    return {"csr": scipy.sparse.csr_matrix, "csc": scipy.sparse.csc_matrix}[kind](X), y
+
+
+DATA_KINDS = ["lists", "pandas", "polars", "pyarrow", "csr", "csc"]
+
+
+@pytest.mark.parametrize("kind", DATA_KINDS)
+@pytest.mark.parametrize("booster", ["xgboost", "lightgbm"])
+def test_every_data_type_the_parents_take(booster, kind, data):
+    """The same call on each input type: accepted by both, the same probabilities."""
+    X, y = data
+    X_kind, y_kind = _as(kind, X[:400], y[:400])
+    if booster == "xgboost":
+        parent = xgb.XGBClassifier(n_estimators=10, max_depth=3)
+        ours = FocalXGBClassifier(n_estimators=10, max_depth=3, **AS_PARENT)
+    else:
+        parent = lgb.LGBMClassifier(n_estimators=10, num_leaves=7, verbose=-1)
+        ours = FocalLGBMClassifier(n_estimators=10, num_leaves=7, verbose=-1, **AS_PARENT)
+    try:
+        expected = parent.fit(X_kind, y_kind).predict_proba(X_kind)
+    except Exception as error:  # a type the parent does not take: not a parity case
+        pytest.skip(f"{type(parent).__name__} refuses {kind}: {error}")
+    np.testing.assert_allclose(ours.fit(X_kind, y_kind).predict_proba(X_kind), expected,
+                               atol=XGB_ATOL if booster == "xgboost" else LGBM_ATOL)
