@@ -244,10 +244,9 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         # LightGBM's words (its Booster checks names with validate_features=True,
         # raising LightGBMError), then scikit-learn's, whose rule applies here
         # whatever validate_features says; a ValueError as well.
-        position = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b),
-                        min(len(expected), len(got)))
+        position = next((i for i, (a, b) in enumerate(zip(expected, got)) if a != b), None)
         where = (f"Expected {expected[position]!r} at position {position} but found "
-                 f"{got[position]!r}" if position < min(len(expected), len(got))
+                 f"{got[position]!r}" if position is not None
                  else f"Expected {len(expected)} features but found {len(got)}")
         message = f"{where}\n{super()._feature_names_error(expected, got).args[0]}"
         return FeatureNamesMismatchError(message)
@@ -366,9 +365,8 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         if pred_leaf or pred_contrib:
             # As Booster.predict returns them: int32 leaf indices; contributions
             # dense, or sparse for sparse X.
-            self._check_fitted("objective_")
-            return self._margin(self._validate_X(X, reset=False, check_names=check_names),
-                                **params, pred_leaf=pred_leaf, pred_contrib=pred_contrib)
+            return self._predicted(X, check_names=check_names, **params,
+                                   pred_leaf=pred_leaf, pred_contrib=pred_contrib)
         return self._decision(X, check_names=check_names, **params)
 
     def _margin(self, X, **predict_params):

@@ -209,8 +209,9 @@ def validate_X(estimator, X, *, reset: bool, check_names: bool = True):
         if not check_names:
             return X  # by position, as the caller asked; the booster checks the count
         expected = getattr(estimator, "feature_names_in_", None) if not reset else None
-        if expected is not None and list(map(str, X.columns)) != list(expected):
-            raise estimator._feature_names_error(list(expected), list(map(str, X.columns)))
+        columns = list(map(str, X.columns))
+        if expected is not None and columns != list(expected):
+            raise estimator._feature_names_error(list(expected), columns)
         _sk_validate_data(estimator, X, reset=reset, skip_check_array=True)
         return X
     return _sk_validate_data(
@@ -396,17 +397,6 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         """
         if not positional:
             return sample_weight, eval_set, eval_sample_weight
-        named = self._positional_fit_arguments(positional)
-        keywords = {"sample_weight": sample_weight, "eval_set": eval_set,
-                    "eval_sample_weight": eval_sample_weight}
-        clash = [n for n in named if n in fit_params or keywords.get(n) is not None]
-        if clash:
-            raise TypeError(f"fit() got multiple values for argument {clash[0]!r}")
-        fit_params.update({n: v for n, v in named.items() if n not in keywords})
-        return tuple(named.get(n, keywords[n]) for n in keywords)
-
-    def _positional_fit_arguments(self, positional: tuple) -> dict:
-        """``fit``'s arguments after ``y`` given by position, by name (the parent's order)."""
         names = self._positional_fit_params
         if len(positional) > len(names):
             raise TypeError(f"{type(self).__name__}.fit() takes at most {len(names) + 2} "
@@ -416,7 +406,14 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
             # XGBClassifier's own warning (its _deprecate_positional_args).
             warnings.warn(f"Pass `{', '.join(names[:len(positional)])}` as keyword args.",
                           FutureWarning, stacklevel=3)
-        return dict(zip(names, positional))
+        named = dict(zip(names, positional))
+        keywords = {"sample_weight": sample_weight, "eval_set": eval_set,
+                    "eval_sample_weight": eval_sample_weight}
+        clash = [n for n in named if n in fit_params or keywords.get(n) is not None]
+        if clash:
+            raise TypeError(f"fit() got multiple values for argument {clash[0]!r}")
+        fit_params.update({n: v for n, v in named.items() if n not in keywords})
+        return tuple(named.get(n, keywords[n]) for n in keywords)
 
     def _feature_names_error(self, expected: list[str], got: list[str]) -> Exception:
         """The error for a DataFrame whose columns are not those of ``fit`` (the parent's words)."""
@@ -662,14 +659,19 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         """
         return self._decision(X)
 
-    def _decision(self, X, *, check_names: bool = True, **predict_params):
-        """Margins of validated ``X``; ``predict_params`` are the booster's (``_margin``).
+    def _predicted(self, X, *, check_names: bool = True, **predict_params):
+        """The booster's output for validated ``X`` as ``_margin`` returns it.
 
-        ``check_names=False``: a DataFrame's columns are read by position.
+        ``predict_params`` are the booster's; ``check_names=False``: a
+        DataFrame's columns are read by position.
         """
         self._check_fitted("objective_")
         X = self._validate_X(X, reset=False, check_names=check_names)
-        return np.asarray(self._margin(X, **predict_params), dtype=np.float64)
+        return self._margin(X, **predict_params)
+
+    def _decision(self, X, **kwargs):
+        """Margins of ``X``, float64 (``kwargs`` as for :meth:`_predicted`)."""
+        return np.asarray(self._predicted(X, **kwargs), dtype=np.float64)
 
     def _proba(self, margin):
         return proba_from_margin(margin, self.multilabel_, self._posterior_objective)

@@ -307,10 +307,8 @@ class _FocalLossBase(abc.ABC):
                          (y.shape[0] if w is None else w.sum()) * n_per_row])
 
     def _checked(self, y_true, margin, sample_weight) -> tuple[CheckedLabels, NDArray]:
-        labels = self.check_labels(y_true, sample_weight)
-        z = check_margin(margin)
-        self._check_shapes(labels, z)
-        return labels, z
+        """Checked labels and margins (their shapes: by the ``checked_*`` methods)."""
+        return self.check_labels(y_true, sample_weight), check_margin(margin)
 
     # ------------------------------------------------------ class weights
     def fit_alpha_from_totals(self, totals: NDArray):
@@ -370,6 +368,7 @@ class _FocalLossBase(abc.ABC):
         wrong side times a large weight) is inf, its true rounding.
         """
         labels, z = self._checked(y_true, margin, sample_weight)
+        self._check_shapes(labels, z)
         with np.errstate(over="ignore"):  # inf is the correctly rounded value there
             return self._loss_values(labels.y, z, labels.sample_weight).astype(
                 _float_dtype(z), copy=False)
