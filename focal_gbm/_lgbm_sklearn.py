@@ -125,6 +125,7 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
     # What the Dask estimator swaps: the wrapper that trains and how its
     # booster is read back.
     _wrapper_class = lgb.LGBMClassifier
+    _parent_one_d_labels = True
     _not_fitted_message = "Estimator not fitted, call fit before exploiting the model."
     _no_labels_message = "Expected array-like (array or non-string sequence), got None"
     _positional_fit_params = ("sample_weight", "init_score", "eval_set", "eval_names",

@@ -239,16 +239,46 @@ def refuse_unknown_focal_names(owner: str, params: dict):
             )
 
 
-def make_init(booster_defaults: dict, docstring: str):
+def keywords_from_positions(call: str, names: tuple[str, ...], args: tuple, given: dict, *,
+                            leading: tuple[str, ...] = (), warn: bool, stacklevel: int) -> dict:
+    """Arguments given by position, named in the parent's order ``names``.
+
+    ``leading``: the positional parameters before them (``X, y`` of ``fit``),
+    counted in the error. ``warn``: XGBoost's ``FutureWarning`` (its
+    ``_deprecate_positional_args``), ``stacklevel`` as the caller's caller sees
+    it. A name also given by keyword is Python's own ``TypeError``.
+    """
+    if len(args) > len(names):
+        accepted = leading + names
+        raise TypeError(f"{call} takes at most {len(accepted)} positional arguments "
+                        f"({', '.join(accepted)}), got {len(leading) + len(args)}" if accepted
+                        else f"{call} takes keyword arguments only, got {len(args)} by position")
+    named = dict(zip(names, args))
+    if warn:
+        warnings.warn(f"Pass `{', '.join(named)}` as keyword args.", FutureWarning,
+                      stacklevel=stacklevel + 1)
+    clash = next((name for name in named if given.get(name) is not None), None)
+    if clash is not None:
+        raise TypeError(f"{call} got multiple values for argument {clash!r}")
+    return named
+
+
+def make_init(booster_defaults: dict, docstring: str, *, positional: tuple[str, ...] = ()):
     """An ``__init__`` whose signature lists the focal and booster parameters.
 
     scikit-learn reads parameter names from ``inspect.signature(__init__)``;
     generating it from the installed booster's own signature keeps every
     booster parameter a real, clonable, grid-searchable parameter on every
     booster version, without a hand-copied list drifting out of date.
+    ``positional``: the names the parent gives to arguments passed by
+    position, deprecated there (``XGBClassifier(objective)``); the signature
+    stays keyword-only, as the parent's shows.
     """
 
-    def __init__(self, **kwargs):
+    def __init__(self, *args, **kwargs):
+        if args:
+            kwargs.update(keywords_from_positions(f"{type(self).__name__}()", positional, args,
+                                                  kwargs, warn=True, stacklevel=2))
         refuse_unknown_focal_names(type(self).__name__, kwargs)
         for name, default in {**_FOCAL_DEFAULTS, **booster_defaults}.items():
             setattr(self, name, kwargs.pop(name, default))
@@ -284,9 +314,17 @@ def booster_defaults(wrapper_cls, exclude=()) -> dict:
 class FocalTagsMixin:
     """Tags of every focal estimator: NaN and sparse input, multi-label targets."""
 
-    # From scikit-learn's base tags, not from XGBClassifier's / LGBMClassifier's
-    # (parents of the estimators): theirs describe their own input handling
-    # (and list LightGBM's expected check failures), ours is FocalClassifierBase's.
+    # Built from scikit-learn's base tags, not from XGBClassifier's /
+    # LGBMClassifier's (parents of the estimators): theirs describe their own
+    # capabilities (LGBMClassifier takes no multi-label target) and list
+    # LightGBM's expected check failures. Two tags that state no capability
+    # are the parent's, for code that compares them: XGBClassifier declares
+    # no_validation (it validates its input nonetheless, as ours do:
+    # tests/test_sklearn_checks.py runs the checks that tag turns off), and
+    # LGBMClassifier one_d_labels.
+    _parent_no_validation = False
+    _parent_one_d_labels = False
+
     def __sklearn_tags__(self):  # scikit-learn >= 1.6, where ClassifierTags exists
         from sklearn.utils import ClassifierTags
 
@@ -294,12 +332,15 @@ class FocalTagsMixin:
         tags.estimator_type = "classifier"
         tags.classifier_tags = ClassifierTags(multi_label=True)
         tags.target_tags.required = True
+        tags.target_tags.one_d_labels = self._parent_one_d_labels
         tags.input_tags.allow_nan = True
         tags.input_tags.sparse = True
+        tags.no_validation = self._parent_no_validation
         return tags
 
     def _more_tags(self):  # scikit-learn 1.5 merges every parent's, this one last
-        return {"allow_nan": True, "multilabel": True, "no_validation": False,
+        return {"allow_nan": True, "multilabel": True,
+                "no_validation": self._parent_no_validation,
                 "X_types": ["2darray", "sparse", "1dlabels"], "non_deterministic": False,
                 "_xfail_checks": {}}
 
@@ -397,21 +438,12 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         """
         if not positional:
             return sample_weight, eval_set, eval_sample_weight
-        names = self._positional_fit_params
-        if len(positional) > len(names):
-            raise TypeError(f"{type(self).__name__}.fit() takes at most {len(names) + 2} "
-                            f"positional arguments (X, y, {', '.join(names)}), got "
-                            f"{len(positional) + 2}")
-        if self._positional_fit_warns:
-            # XGBClassifier's own warning (its _deprecate_positional_args).
-            warnings.warn(f"Pass `{', '.join(names[:len(positional)])}` as keyword args.",
-                          FutureWarning, stacklevel=3)
-        named = dict(zip(names, positional))
         keywords = {"sample_weight": sample_weight, "eval_set": eval_set,
                     "eval_sample_weight": eval_sample_weight}
-        clash = [n for n in named if n in fit_params or keywords.get(n) is not None]
-        if clash:
-            raise TypeError(f"fit() got multiple values for argument {clash[0]!r}")
+        named = keywords_from_positions(
+            f"{type(self).__name__}.fit()", self._positional_fit_params, positional,
+            {**fit_params, **keywords}, leading=("X", "y"), warn=self._positional_fit_warns,
+            stacklevel=3)
         fit_params.update({n: v for n, v in named.items() if n not in keywords})
         return tuple(named.get(n, keywords[n]) for n in keywords)
 

@@ -88,11 +88,14 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
     (2, 2)
     """
 
+    # XGBClassifier(obj) sets objective, with a FutureWarning: so does this one.
     __init__ = make_init(
-        booster_defaults(xgb.XGBClassifier, exclude=("objective",)), _DOC
+        booster_defaults(xgb.XGBClassifier, exclude=("objective",)), _DOC,
+        positional=("objective",),
     )
 
     _wrapper_class = xgb.XGBClassifier  # the Dask estimator swaps it
+    _parent_no_validation = True
     _not_fitted_message = "need to call fit or load_model beforehand"
     _no_data_error = TypeError
     _no_labels_message = "Invalid classes inferred from unique values of `y`: got None"

@@ -370,6 +370,30 @@ def test_positional_fit_arguments_in_the_parents_order(data):
         FocalLGBMClassifier(n_estimators=5).fit(X, y, *([None] * 13))
 
 
+def test_a_positional_constructor_argument_as_in_each_parent(data):
+    X, y = data
+    # XGBClassifier(obj) sets objective, with a FutureWarning (deprecated there).
+    with pytest.warns(FutureWarning, match="Pass `objective` as keyword args"):
+        xgb.XGBClassifier("binary:logistic")
+    with pytest.warns(FutureWarning, match="Pass `objective` as keyword args"):
+        model = FocalXGBClassifier("binary:logistic", n_estimators=3, focal_gamma=0.0)
+    assert model.get_params()["objective"] == "binary:logistic"
+    np.testing.assert_array_equal(
+        model.fit(X, y).predict_proba(X),
+        FocalXGBClassifier(objective="binary:logistic", n_estimators=3,
+                           focal_gamma=0.0).fit(X, y).predict_proba(X))
+    with pytest.warns(FutureWarning), pytest.raises(ValueError,
+                                                    match="objective='reg:squarederror'"):
+        FocalXGBClassifier("reg:squarederror").fit(X, y)
+    with pytest.raises(TypeError, match="multiple values for argument 'objective'"):
+        FocalXGBClassifier("binary:logistic", objective="binary:logistic")
+    # LGBMClassifier takes keyword arguments only.
+    with pytest.raises(TypeError):
+        lgb.LGBMClassifier("gbdt")
+    with pytest.raises(TypeError, match="keyword arguments only"):
+        FocalLGBMClassifier("gbdt")
+
+
 def test_feature_name_errors_in_the_parents_words(data):
     pd = pytest.importorskip("pandas")
     X, y = data

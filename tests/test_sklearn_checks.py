@@ -5,9 +5,11 @@ hand), so a new one cannot skip the checks: it must either be constructed in
 ``CHECKED`` or have its reason in ``CHECKS_DO_NOT_APPLY``.
 """
 
+import functools
 import inspect
 
 import pytest
+import sklearn
 from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
@@ -77,3 +79,73 @@ def test_a_subclass_keeps_every_parent_parameter():
     params = ThresholdedLGBM(margin_shift=1.0, min_child_samples=7).get_params()
     assert params["margin_shift"] == 1.0 and params["min_child_samples"] == 7
     assert set(focal_gbm.FocalLGBMClassifier().get_params()) < set(params)
+
+
+# --------------------------------------------------------------------- tags
+def test_tags_are_the_parents_but_for_multi_label_targets():
+    import lightgbm as lgb
+    import xgboost as xgb
+
+    if not hasattr(BaseEstimator, "__sklearn_tags__"):
+        pytest.skip("scikit-learn < 1.6 has no Tags objects")
+    assert (focal_gbm.FocalXGBClassifier().__sklearn_tags__()
+            == xgb.XGBClassifier().__sklearn_tags__())
+    ours = focal_gbm.FocalLGBMClassifier().__sklearn_tags__()
+    parents = lgb.LGBMClassifier().__sklearn_tags__()
+    # FocalLGBMClassifier takes multi-label targets (one booster per label).
+    assert ours.classifier_tags.multi_label and not parents.classifier_tags.multi_label
+    ours.classifier_tags.multi_label = False
+    assert ours == parents
+
+
+class ValidatingXGB(focal_gbm.FocalXGBClassifier):
+    """FocalXGBClassifier with its tags saying what it does: it validates its input.
+
+    Its real tags say ``no_validation`` as XGBClassifier's do, which turns
+    scikit-learn's input-validation checks off; this class runs them.
+    """
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.no_validation = False
+        return tags
+
+
+def _check_function(check):
+    return check.func if isinstance(check, functools.partial) else check
+
+
+def _validation_checks(estimator) -> list:
+    """The checks that the ``no_validation`` tag skips, for ``estimator``.
+
+    Those yielded only without the tag, and those that read it inside.
+    """
+    from sklearn.utils.estimator_checks import estimator_checks_generator
+
+    def names(est):
+        return {_check_function(check).__name__
+                for _, check in estimator_checks_generator(est, legacy=True, mark=None)}
+
+    skipped = names(estimator) - names(focal_gbm.FocalXGBClassifier())
+    return [check for _, check in estimator_checks_generator(estimator, legacy=True, mark=None)
+            if _check_function(check).__name__ in skipped
+            or "no_validation" in inspect.getsource(_check_function(check))]
+
+
+NEW_CHECKS_API = hasattr(sklearn.utils.estimator_checks, "estimator_checks_generator")
+VALIDATION_CHECKS = (_validation_checks(ValidatingXGB(n_estimators=5, n_jobs=1))
+                     if NEW_CHECKS_API else [])
+
+
+@pytest.mark.skipif(not NEW_CHECKS_API, reason="scikit-learn < 1.6")
+def test_the_tag_turns_off_input_validation_checks():
+    # Else the test below would check nothing.
+    names = {_check_function(check).__name__ for check in VALIDATION_CHECKS}
+    assert {"check_dtype_object", "check_supervised_y_no_nan",
+            "check_n_features_in_after_fitting"} <= names
+
+
+@pytest.mark.parametrize("check", VALIDATION_CHECKS,
+                         ids=lambda check: _check_function(check).__name__)
+def test_xgboost_estimator_validates_its_input_as_the_checks_expect(check):
+    check(ValidatingXGB(n_estimators=5, n_jobs=1))
