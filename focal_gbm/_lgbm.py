@@ -19,6 +19,7 @@ import numpy as np
 
 from ._adapter import labels_and_weights
 from ._booster import attach_fitted_alpha, margin_repeat
+from ._lgbm_metrics import DatasetMetric, check_metric_task, metric_names
 from ._validation import check_class_labels, check_labels
 from .objective import FocalLoss, SoftmaxFocalLoss
 
@@ -26,111 +27,6 @@ from .objective import FocalLoss, SoftmaxFocalLoss
 # callable objective has none, and LightGBM then returns raw scores from predict().
 _BINARY_OBJECTIVE_LINE = "objective=binary sigmoid:1"
 _MULTICLASS_OBJECTIVE_LINE = "objective=multiclass num_class:{}"
-
-
-# LightGBM's classification metrics and their aliases (LightGBM's parameter
-# docs), computed here on probabilities: with a callable objective LightGBM's
-# own would read raw scores as probabilities.
-_METRIC_ALIASES = {
-    "binary_logloss": ("binary_logloss", "binary"),
-    "binary_error": ("binary_error",),
-    "auc": ("auc",),
-    "average_precision": ("average_precision",),
-    "multi_logloss": ("multi_logloss", "multiclass", "softmax", "multiclassova",
-                      "multiclass_ova", "ova", "ovr"),
-    "multi_error": ("multi_error",),
-}
-_NO_METRIC = ("none", "null", "custom", "na", "")
-# LightGBM's kEpsilon: probabilities are clipped to [1e-15, 1 - 1e-15] in its log losses.
-_LOG_LOSS_EPSILON = 1e-15
-
-
-def metric_names(metric) -> list[str]:
-    """LightGBM's ``metric`` parameter (str, comma-separated str or list) as canonical names."""
-    if metric is None:
-        return []
-    items = metric.split(",") if isinstance(metric, str) else list(metric)
-    names = []
-    for item in items:
-        if not isinstance(item, str):
-            raise TypeError(f"metric must hold metric names, got {item!r}")
-        key = item.strip().lower()
-        if key in _NO_METRIC:
-            continue
-        name = next((n for n, aliases in _METRIC_ALIASES.items() if key in aliases), None)
-        if name is None:
-            raise ValueError(
-                f"metric {item!r} is not available with focal loss; the classification "
-                f"metrics are {sorted(_METRIC_ALIASES)} (with LightGBM's aliases)"
-            )
-        if name not in names:
-            names.append(name)
-    return names
-
-
-def metric_value(name: str, y_true, margin, weight=None) -> tuple[str, float, bool]:
-    """LightGBM's metric ``name`` of margins, on the probabilities LightGBM would score.
-
-    The probabilities are those of the built-in objective with the same
-    margins (sigmoid, or softmax of each row), which ``Booster.predict``
-    returns for models from :func:`lightgbm_train` and the estimators.
-    Returns LightGBM's ``(name, value, is_higher_better)``.
-    """
-    from scipy.special import expit, softmax
-    from sklearn.metrics import average_precision_score, roc_auc_score
-
-    margin = np.asarray(margin, dtype=np.float64)
-    y = np.asarray(y_true, dtype=np.float64)
-    w = np.ones_like(y) if weight is None else np.asarray(weight, dtype=np.float64)
-    if name in ("auc", "average_precision"):
-        if margin.ndim != 1:
-            raise ValueError(f"metric {name!r} applies to binary models")
-        if np.all(y == y[0]):  # one class: LightGBM reports 1
-            return name, 1.0, True
-        score = roc_auc_score if name == "auc" else average_precision_score
-        return name, float(score(y, margin, sample_weight=w)), True
-    if name.startswith("binary"):
-        if margin.ndim != 1:
-            raise ValueError(f"metric {name!r} applies to binary models; use multi_{name[7:]}")
-        proba = expit(margin)
-        if name == "binary_error":
-            loss = np.where(proba > 0.5, y <= 0, y > 0)
-        else:
-            proba = np.clip(proba, _LOG_LOSS_EPSILON, 1 - _LOG_LOSS_EPSILON)
-            loss = -(y * np.log(proba) + (1 - y) * np.log1p(-proba))
-    else:
-        if margin.ndim != 2:
-            raise ValueError(f"metric {name!r} applies to multi-class models")
-        proba = softmax(margin, axis=1)
-        label = y.astype(np.intp)
-        own = proba[np.arange(label.size), label]
-        if name == "multi_error":
-            # LightGBM counts a tie with the true class as an error.
-            loss = (proba >= own[:, None]).sum(axis=1) > 1
-        else:
-            loss = -np.log(np.clip(own, _LOG_LOSS_EPSILON, None))
-    return name, float(np.sum(w * loss) / np.sum(w)), False
-
-
-class DatasetMetric:
-    """:func:`metric_value` as ``lightgbm.train``'s ``feval(preds, eval_data)``.
-
-    A module-level class, not a closure, so that it pickles.
-    """
-
-    def __init__(self, name: str):
-        self.name = name
-        self.__name__ = name
-
-    def __call__(self, preds, eval_data):
-        return metric_value(self.name, eval_data.get_label(), preds, eval_data.get_weight())
-
-
-class ArrayMetric(DatasetMetric):
-    """:func:`metric_value` as ``LGBMClassifier``'s ``eval_metric(y_true, y_pred, weight)``."""
-
-    def __call__(self, y_true, y_pred, weight):
-        return metric_value(self.name, y_true, y_pred, weight)
 
 
 _NUM_CLASS_ALIASES = ("num_class", "num_classes")
@@ -254,13 +150,14 @@ def lightgbm_train(
     model of LightGBM's built-in ``binary`` objective: ``predict`` returns
     probabilities, ``predict(raw_score=True)`` margins, and a saved model
     reloads with the same predictions. ``objective.metric`` (the focal loss)
-    is passed as the last ``feval``. The classification metrics of
-    ``params["metric"]`` (``"auc"``, ``"average_precision"``,
-    ``"binary_logloss"``, ``"binary_error"`` and their aliases) are computed
-    by focal_gbm on the probabilities ``Booster.predict`` returns and
-    reported first, in LightGBM's order (LightGBM's own would read raw
-    scores as probabilities); early stopping follows LightGBM's rule (every
-    metric, or the first with ``first_metric_only``).
+    is passed as the last ``feval``. LightGBM's metrics named in
+    ``params["metric"]`` (``"auc"``, ``"binary_logloss"``, ``"fair"``, ...,
+    with their aliases and parameters) are computed by focal_gbm on the
+    probabilities ``Booster.predict`` returns, as LightGBM computes them for
+    its built-in objective, and reported first, in LightGBM's order
+    (LightGBM's own would read raw scores as probabilities); early stopping
+    follows LightGBM's rule (every metric, or the first with
+    ``first_metric_only``).
 
     :class:`SoftmaxFocalLoss` trains a multi-class model (``num_class`` from
     ``params``, else from a per-class alpha, else the largest label + 1)
@@ -333,7 +230,10 @@ def lightgbm_train(
     count = {"n_classes": params["num_class"]} if "num_class" in params else {}
     trained = objective.fitted_copy(y, w, **count)
     params["objective"] = trained
-    named = [DatasetMetric(name) for name in metric_names(params.get("metric"))]
+    named = metric_names(params.get("metric"))
+    for name in named:
+        check_metric_task(name, multiclass=isinstance(objective, SoftmaxFocalLoss))
+    named = [DatasetMetric(name, params) for name in named]
     params["metric"] = "None"
     init_score = trained.init_score(y, w, **count)
     for dataset in [train_set, *(valid_sets or [])]:

@@ -12,7 +12,8 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 from ._adapter import FOCAL_METRIC, ObjectiveAdapter, SklearnMetric
 from ._booster import metric_list
-from ._lgbm import ArrayMetric, add_init_score, metric_names
+from ._lgbm import add_init_score
+from ._lgbm_metrics import ArrayMetric, asks_for_no_metric, check_metric_task, metric_names
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
     FocalClassifierBase,
@@ -42,17 +43,19 @@ _DOC = FOCAL_PARAMS_DOC + """**params
     Every parameter of ``lightgbm.LGBMClassifier`` except ``objective`` (the focal
     loss is the objective), with the same meaning and defaults, plus any other
     LightGBM parameter (``verbose=-1``, ...). ``metric`` (and ``fit``'s
-    ``eval_metric``) as for ``LGBMClassifier``: the classification metrics
-    ``"auc"``, ``"average_precision"``, ``"binary_logloss"``, ``"binary_error"``,
-    ``"multi_logloss"``, ``"multi_error"`` (and LightGBM's aliases) are computed
-    on the sigmoid (softmax) of the margins, the focal probabilities (ranking
-    metrics equal those of ``predict_proba``), callables
-    ``f(y_true, y_pred[, weight])`` (LightGBM's form) or
-    ``f(y_true, y_score, *, sample_weight=None)`` (scikit-learn's) on
-    ``predict_proba``'s probabilities. Without named metrics the focal metric
-    (``focal_loss``) is recorded; named metrics replace it (name
-    ``"focal_loss"`` to keep it), and early stopping follows LightGBM's rule
-    over what is recorded (every metric, or the first with ``first_metric_only``).
+    ``eval_metric``) as for ``LGBMClassifier``: every LightGBM metric of a
+    classification model (``"auc"``, ``"binary_logloss"``, ``"multi_error"``,
+    ``"fair"``, ``"l2"``, ``"cross_entropy"``, ..., with LightGBM's aliases
+    and parameters) is computed as LightGBM computes it, on the sigmoid
+    (softmax) of the margins, the focal probabilities (ranking metrics equal
+    those of ``predict_proba``); callables ``f(y_true, y_pred[, weight])``
+    (LightGBM's form) or ``f(y_true, y_score, *, sample_weight=None)``
+    (scikit-learn's) get ``predict_proba``'s probabilities. They are recorded
+    in the parent's order, with the metric it records unasked
+    (``binary_logloss`` / ``multi_logloss``); without named metrics the focal
+    metric (``focal_loss``) is recorded too (name ``"focal_loss"`` to keep it
+    next to named ones), and early stopping follows LightGBM's rule over what
+    is recorded (every metric, or the first with ``first_metric_only``).
 """
 
 
@@ -176,6 +179,10 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
                     "colsample_bytree for bagging), or LGBMClassifier for a random forest"
                 )
         params["class_weight"] = None  # already in sample_weight
+        # LGBMClassifier scores an eval set that is the training data on the
+        # training Dataset itself: with the training weights, whatever
+        # eval_sample_weight says.
+        evals = [(Xe, ye, sample_weight if Xe is X and ye is y else we) for Xe, ye, we in evals]
         # As for LGBMClassifier, a user's init_score (or init_model, whose
         # predictions are the start) replaces the starting margin, and is not
         # part of the model.
@@ -195,8 +202,7 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         if fit_params.get("eval_class_weight") is not None:
             fit_params["eval_class_weight"] = [self._encoded_class_weight(weight)
                                                for weight in fit_params["eval_class_weight"]]
-        eval_metric = self._eval_metric(params.pop("metric", None),
-                                        fit_params.pop("eval_metric", None))
+        eval_metric = self._eval_metric(params, fit_params.pop("eval_metric", None))
         params["metric"] = "None"
         # With a callable objective LightGBM resets the objective after the
         # Dataset is built, which aborts ("num_features() > 0") when
@@ -253,26 +259,39 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         return FeatureNamesMismatchError(message)
 
     @property
-    def _parent_default_metric(self) -> str:
-        return "binary_logloss" if self.n_classes_ == 2 or self.multilabel_ else "multi_logloss"
+    def _multiclass(self) -> bool:
+        return self.n_classes_ > 2 and not self.multilabel_
 
-    def _eval_metric(self, metric, eval_metric) -> list:
+    def _fit_metric_name(self, name: str) -> str:
+        """``fit``'s ``eval_metric`` name as LGBMClassifier.fit reads it for the task.
+
+        ``"logloss"`` and ``"error"`` (also the other task's names) become
+        ``binary_*`` or ``multi_*``.
+        """
+        stem = {"logloss": "logloss", "binary_logloss": "logloss", "multi_logloss": "logloss",
+                "error": "error", "binary_error": "error", "multi_error": "error"}.get(name)
+        if stem is None:
+            return name
+        return f"{'multi' if self._multiclass else 'binary'}_{stem}"
+
+    def _eval_metric(self, params: dict, eval_metric) -> list:
         """The wrapper's ``eval_metric``: LightGBM's metrics, the user's callables, focal.
 
-        As ``LGBMClassifier`` records them, in its order: the metric the
-        parent records unasked (``binary_logloss`` / ``multi_logloss``) unless
-        the constructor's ``metric`` names others (or ``"None"``), then
-        ``fit``'s named metrics, then callables. ``focal_loss`` (the
-        objective's metric) comes last, when nothing is named at all or when
-        its name is. Early stopping follows LightGBM's rule over what is
-        recorded. Measured (``benchmarks/results/early_stopping.md``):
-        stopping on ``focal_loss`` next to a named metric ended training early
-        and cost average precision, which is why naming a metric drops it,
-        while the parent's ``binary_logloss`` next to it or next to
-        ``focal_loss`` stopped exactly where they alone did. LightGBM's
-        metrics are computed here on the sigmoid (softmax) of the margins, the
-        focal probabilities, as the parent computes them on its probabilities;
-        callables receive ``predict_proba``'s probabilities.
+        As ``LGBMClassifier`` records them, in its order (which ``first_metric_only``
+        reads): ``fit``'s named metrics (``"error"`` and ``"logloss"`` as that
+        task's), then the constructor's ``metric``, then the metric the parent records
+        unasked (``binary_logloss`` / ``multi_logloss``) unless already there: always
+        when the constructor has no ``metric`` key, else only when nothing is named
+        and ``metric`` is not ``"None"``; then callables. ``focal_loss`` (the
+        objective's metric) comes last, when nothing is named at all or when its name
+        is. Early stopping follows LightGBM's rule over what is recorded. Measured
+        (``benchmarks/results/early_stopping.md``): stopping on ``focal_loss`` next to
+        a named metric ended training early and cost average precision, which is why
+        naming a metric drops it, while the parent's ``binary_logloss`` next to it or
+        next to ``focal_loss`` stopped exactly where they alone did. LightGBM's
+        metrics are computed here on the sigmoid (softmax) of the margins, the focal
+        probabilities, as the parent computes them on its probabilities; callables
+        receive ``predict_proba``'s probabilities.
         """
         def without_focal(items) -> tuple[list, bool]:
             items = ([m.strip() for m in items.split(",")] if isinstance(items, str)
@@ -280,14 +299,21 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
             kept = [m for m in items if not (isinstance(m, str) and m == FOCAL_METRIC)]
             return kept, len(kept) < len(items)
 
-        constructor, focal_named = without_focal(metric)
+        metric_given = "metric" in params
+        constructor, focal_named = without_focal(params.pop("metric", None))
         extra, focal_in_fit = without_focal(eval_metric)
-        default = [self._parent_default_metric] if metric is None else []
-        named = metric_names(constructor) + metric_names([m for m in extra
-                                                          if isinstance(m, str)])
+        in_constructor = metric_names(constructor)
+        in_fit = metric_names([self._fit_metric_name(m) for m in extra if isinstance(m, str)])
+        for name in in_constructor + in_fit:
+            check_metric_task(name, multiclass=self._multiclass)
         callables = [m for m in extra if callable(m)]
-        focal = focal_named or focal_in_fit or not (named or callables)
-        return [*(ArrayMetric(name) for name in dict.fromkeys(default + named)),
+        focal = focal_named or focal_in_fit or not (in_constructor or in_fit or callables)
+        names = [name for name in in_fit if name not in in_constructor] + in_constructor
+        if not metric_given or not (names or asks_for_no_metric(constructor)):
+            # The parent's default metric (unless already named): always when
+            # the constructor has no metric key, else when nothing is named.
+            names.append("multi_logloss" if self._multiclass else "binary_logloss")
+        return [*(ArrayMetric(name, params) for name in dict.fromkeys(names)),
                 *(ProbabilityMetric(m, multilabel=False, posterior=self._posterior_objective,
                                     lightgbm=True) for m in callables),
                 *([SklearnMetric(self.objective_, lightgbm=True)] if focal else [])]

@@ -157,7 +157,7 @@ def test_lightgbm_callable_metric_gets_predict_probas_probabilities_and_weights(
     clf.fit(X, y, eval_set=[(Xv, yv)], eval_sample_weight=[weight],
             eval_metric=["auc", weighted_log_loss])
     history = clf.evals_result_["valid_0"]
-    assert list(history) == ["binary_logloss", "auc", "weighted_log_loss"]
+    assert list(history) == ["auc", "binary_logloss", "weighted_log_loss"]  # the parent's order
     assert history["weighted_log_loss"][-1] == pytest.approx(
         log_loss(yv, clf.predict_proba(Xv)[:, 1], sample_weight=weight), abs=1e-8)
 
@@ -175,7 +175,89 @@ def test_lightgbm_train_metric_names_before_the_focal_metric():
         log_loss(yv, booster.predict(Xv)), abs=1e-8)
 
 
-def test_lightgbm_metric_outside_classification_is_refused_by_name():
+# Every metric LightGBM computes for a binary model, by canonical name or alias,
+# with parameters that change their values.
+BINARY_METRICS = ["binary_logloss", "error", "auc", "average_precision", "fair", "l2",
+                  "l2_root", "mae", "quantile", "huber", "poisson", "mape", "tweedie",
+                  "xentropy", "xentlambda", "kldiv", "r2"]
+METRIC_PARAMS = {"alpha": 0.7, "fair_c": 0.5, "tweedie_variance_power": 1.3}
+
+
+@pytest.mark.parametrize("weighted", [False, True])
+def test_lightgbm_every_binary_metric_is_the_parents(weighted):
+    X, y, Xv, yv = _split()
+    weight = [np.linspace(0.5, 2.0, yv.size)] if weighted else None
+    fit = {"eval_set": [(Xv, yv)], "eval_sample_weight": weight, "eval_metric": BINARY_METRICS}
+    params = {"n_estimators": 10, "num_leaves": 7, "verbose": -1, **METRIC_PARAMS}
+    parent = lgb.LGBMClassifier(**params).fit(X, y, **fit).evals_result_["valid_0"]
+    ours = FocalLGBMClassifier(focal_gamma=0.0, **params).fit(X, y, **fit).evals_result_
+    assert list(ours["valid_0"]) == list(parent)  # names and order
+    for name, values in parent.items():
+        # At gamma 0 the two models' probabilities agree to ~1e-7
+        # (test_parent_calls.py), their metrics to ~1e-8 relative.
+        np.testing.assert_allclose(ours["valid_0"][name], values, rtol=1e-6, err_msg=name)
+
+
+def test_lightgbm_scores_the_training_data_with_its_own_weights():
+    # LGBMClassifier evaluates an eval set that is the training data on the
+    # training Dataset, whose weights are sample_weight, not eval_sample_weight.
     X, y, _, _ = _split()
-    with pytest.raises(ValueError, match="metric 'l2' is not available"):
-        FocalLGBMClassifier(n_estimators=5, verbose=-1, metric="l2").fit(X, y)
+    fit = {"sample_weight": np.linspace(1.0, 2.0, y.size), "eval_set": [(X, y)],
+           "eval_sample_weight": [np.linspace(2.0, 0.1, y.size)], "eval_metric": "auc"}
+    params = {"n_estimators": 10, "num_leaves": 7, "verbose": -1}
+    parent = lgb.LGBMClassifier(**params).fit(X, y, **fit).evals_result_
+    ours = FocalLGBMClassifier(focal_gamma=0.0, **params).fit(X, y, **fit).evals_result_
+    assert list(ours) == list(parent) == ["training"]
+    for name, values in parent["training"].items():
+        # As above.
+        np.testing.assert_allclose(ours["training"][name], values, rtol=1e-6, err_msg=name)
+
+
+def test_lightgbm_every_multiclass_metric_is_the_parents():
+    X, y, Xv, yv = _split(n_classes=3)
+    fit = {"eval_set": [(Xv, yv)], "eval_sample_weight": [np.linspace(0.5, 2.0, yv.size)],
+           "eval_metric": ["error", "auc_mu", "logloss"]}
+    for extra in ({}, {"multi_error_top_k": 2, "auc_mu_weights": [0, 1, 2, 1, 0, 1, 3, 1, 0]}):
+        params = {"n_estimators": 10, "num_leaves": 7, "verbose": -1, **extra}
+        parent = lgb.LGBMClassifier(**params).fit(X, y, **fit).evals_result_["valid_0"]
+        ours = FocalLGBMClassifier(focal_gamma=0.0, **params).fit(X, y, **fit).evals_result_
+        assert list(ours["valid_0"]) == list(parent)  # multi_error@2 with top_k 2
+        for name, values in parent.items():
+            # As above; auc_mu reads the raw scores, which differ by the start.
+            np.testing.assert_allclose(ours["valid_0"][name], values, rtol=1e-6, err_msg=name)
+
+
+@pytest.mark.parametrize(("metric", "eval_metric"), [
+    (None, ["auc"]), (None, ["fair", "error"]), (None, ["error", "logloss", "l1"]),
+    ("binary_logloss", ["fair", "error"]), ("auc", ["fair", "binary_logloss"]),
+    (["auc", "l1"], ["fair", "l1"]), ("None", ["auc"]), ("None", None), ("", ["auc"]),
+    ([], None), ("absent", ["auc"]), ("absent", ["fair", "error"]),
+])
+def test_lightgbm_records_metrics_in_the_parents_order(metric, eval_metric):
+    # first_metric_only stops on the first of them. LightGBM adds its default
+    # metric when the metric key is absent, or when nothing is named and
+    # metric is not "None"; metric=None passed is not the key absent.
+    X, y, Xv, yv = _split(n=2400)
+    fit = {"eval_set": [(Xv, yv)], "eval_metric": eval_metric}
+    params = {"n_estimators": 2, "verbose": -1}
+    if metric != "absent":
+        params["metric"] = metric
+    parent = lgb.LGBMClassifier(**params).fit(X, y, **fit).evals_result_.get("valid_0", {})
+    ours = FocalLGBMClassifier(**params).fit(X, y, **fit).evals_result_["valid_0"]
+    # With nothing named, the focal metric is recorded too (the metrics page).
+    nothing_named = not eval_metric and metric in (None, "None", "", [])
+    assert list(ours) == list(parent) + ["focal_loss"] * nothing_named
+
+
+@pytest.mark.parametrize(("n_classes", "metric", "message"), [
+    (3, "fair", "applies to binary models"),
+    (2, "multi_error", "applies to multi-class models"),
+    (2, "ndcg", "ranking metric"),
+    (2, "gamma", "positive labels"),
+    (2, "rsquared", "not one of LightGBM's metrics"),
+])
+def test_lightgbm_metric_the_task_cannot_have_is_refused_by_name(n_classes, metric, message):
+    X, y, Xv, yv = _split(n_classes=n_classes)
+    with pytest.raises(ValueError, match=message):
+        FocalLGBMClassifier(n_estimators=2, verbose=-1, metric=metric).fit(
+            X, y, eval_set=[(Xv, yv)])

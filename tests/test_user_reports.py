@@ -52,14 +52,14 @@ def test_lightgbm_metrics_named_in_fit_replace_focal_loss(rng):
     def recorded(model, **fit_keywords):
         return list(model.fit(X, y, eval_set=valid, **fit_keywords).evals_result_["valid_0"])
 
-    # what LGBMClassifier records unasked comes first, as in the parent; then
-    # focal_loss when nothing is named, or when it is
+    # what LGBMClassifier records unasked comes after fit's names, as in the
+    # parent; then focal_loss when nothing is named, or when it is
     assert recorded(FocalLGBMClassifier(n_estimators=10, verbose=-1)) == [
         "binary_logloss", "focal_loss"]
     assert recorded(FocalLGBMClassifier(n_estimators=10, verbose=-1), eval_metric="auc") == [
-        "binary_logloss", "auc"]
+        "auc", "binary_logloss"]
     assert recorded(FocalLGBMClassifier(n_estimators=10, verbose=-1),
-                    eval_metric=["auc", "focal_loss"]) == ["binary_logloss", "auc", "focal_loss"]
+                    eval_metric=["auc", "focal_loss"]) == ["auc", "binary_logloss", "focal_loss"]
     # the constructor's metric replaces the default, as in the parent
     assert recorded(FocalLGBMClassifier(n_estimators=10, verbose=-1, metric="auc")) == ["auc"]
     assert recorded(FocalLGBMClassifier(n_estimators=10, verbose=-1, metric="None"),
