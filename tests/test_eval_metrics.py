@@ -261,3 +261,20 @@ def test_lightgbm_metric_the_task_cannot_have_is_refused_by_name(n_classes, metr
     with pytest.raises(ValueError, match=message):
         FocalLGBMClassifier(n_estimators=2, verbose=-1, metric=metric).fit(
             X, y, eval_set=[(Xv, yv)])
+
+
+def test_lightgbm_train_computes_lightgbms_metrics_with_their_parameters():
+    X, y, Xv, yv = _split()
+    params = {"num_leaves": 7, "verbose": -1, "metric": ["fair", "quantile"], "fair_c": 0.5,
+              "alpha": 0.7}
+    parent, ours = {}, {}
+    lgb.train({**params, "objective": "binary"}, lgb.Dataset(X, y), 10,
+              valid_sets=[lgb.Dataset(Xv, yv)], valid_names=["valid"],
+              callbacks=[lgb.record_evaluation(parent)])
+    lightgbm_train(params, lgb.Dataset(X, y), 10, objective=FocalLoss(gamma=0.0),
+                   valid_sets=[lgb.Dataset(Xv, yv)], valid_names=["valid"],
+                   callbacks=[lgb.record_evaluation(ours)])
+    assert list(ours["valid"]) == ["fair", "quantile", "focal_loss"]
+    for name in ("fair", "quantile"):
+        # At gamma 0 the models agree to ~1e-7 in probability (test_parent_calls.py).
+        np.testing.assert_allclose(ours["valid"][name], parent["valid"][name], rtol=1e-6)
