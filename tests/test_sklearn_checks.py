@@ -82,20 +82,25 @@ def test_a_subclass_keeps_every_parent_parameter():
 
 
 # --------------------------------------------------------------------- tags
-def test_tags_are_the_parents_but_for_multi_label_targets():
+@pytest.mark.parametrize("ours", ["FocalXGBClassifier", "FocalLGBMClassifier",
+                                  "DaskFocalXGBClassifier", "DaskFocalLGBMClassifier"])
+def test_tags_are_the_parents_but_for_multi_label_targets(ours):
     import lightgbm as lgb
     import xgboost as xgb
+    import xgboost.dask
 
     if not hasattr(BaseEstimator, "__sklearn_tags__"):
         pytest.skip("scikit-learn < 1.6 has no Tags objects")
-    assert (focal_gbm.FocalXGBClassifier().__sklearn_tags__()
-            == xgb.XGBClassifier().__sklearn_tags__())
-    ours = focal_gbm.FocalLGBMClassifier().__sklearn_tags__()
-    parents = lgb.LGBMClassifier().__sklearn_tags__()
-    # FocalLGBMClassifier takes multi-label targets (one booster per label).
-    assert ours.classifier_tags.multi_label and not parents.classifier_tags.multi_label
-    ours.classifier_tags.multi_label = False
-    assert ours == parents
+    parent = {"FocalXGBClassifier": xgb.XGBClassifier,
+              "FocalLGBMClassifier": lgb.LGBMClassifier,
+              "DaskFocalXGBClassifier": xgboost.dask.DaskXGBClassifier,
+              "DaskFocalLGBMClassifier": lgb.DaskLGBMClassifier}[ours]
+    module = focal_gbm.dask if ours.startswith("Dask") else focal_gbm
+    tags = getattr(module, ours)().__sklearn_tags__()
+    # The focal estimators take multi-label targets, whatever the parent says.
+    assert tags.classifier_tags.multi_label
+    tags.classifier_tags.multi_label = parent().__sklearn_tags__().classifier_tags.multi_label
+    assert tags == parent().__sklearn_tags__()
 
 
 class ValidatingXGB(focal_gbm.FocalXGBClassifier):
