@@ -168,6 +168,7 @@ def with_focal_attributes(cls):
 _FOCAL_DEFAULTS = {"focal_gamma": 2.0, "focal_alpha": None, "focal_hessian": DEFAULT_HESSIAN,
                    "focal_probability": "posterior", "focal_gamma_neg": None, "focal_clip": 0.0}
 _METADATA_VERSION = 1
+_NOT_KEPT = object()  # see FocalClassifierBase._feature_names_in_booster
 
 
 def _is_dataframe(X) -> bool:
@@ -748,10 +749,6 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
             "classes_dtype": classes.dtype.str if classes.dtype != object else "object",
             "init_score": np.asarray(self.init_score_).tolist(),
             "n_features_in": int(self.n_features_in_),
-            "feature_names_in": (
-                list(map(str, self.feature_names_in_))
-                if hasattr(self, "feature_names_in_") else None
-            ),
             "focal_gamma": np.asarray(self.focal_gamma).tolist(),
             "focal_alpha": (self.focal_alpha if isinstance(self.focal_alpha, (str, type(None)))
                             else np.asarray(self.focal_alpha).tolist()),
@@ -763,7 +760,31 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
             "fitted_alpha": (None if self.objective_.fitted_alpha is None
                              else np.asarray(self.objective_.fitted_alpha).tolist()),
         }
+        names = (list(map(str, self.feature_names_in_)) if hasattr(self, "feature_names_in_")
+                 else None)
+        if names != self._feature_names_in_booster():
+            # Only what the model does not keep itself: a file then depends on
+            # the column names as the parent's does, through the booster.
+            meta["feature_names_in"] = names
         return json.dumps(meta)
+
+    @staticmethod
+    def _cross_entropy_metadata(classes, *, multilabel: bool, init_score,
+                                n_features_in: int) -> str:
+        """The metadata of a model of the parent's cross entropy, which is focal loss
+        at ``focal_gamma=0`` without class weights (a file the booster wrote itself)."""
+        classes = np.asarray(classes)
+        return json.dumps({
+            "version": _METADATA_VERSION, "classes": classes.tolist(), "multilabel": multilabel,
+            "classes_dtype": classes.dtype.str, "init_score": np.asarray(init_score).tolist(),
+            "n_features_in": int(n_features_in), **_FOCAL_DEFAULTS, "focal_gamma": 0.0,
+            "fitted_alpha": None,
+        })
+
+    def _feature_names_in_booster(self):
+        """The training columns' names as the booster keeps them (None: none);
+        ``_NOT_KEPT`` where it does not tell (LightGBM names array columns)."""
+        return _NOT_KEPT
 
     def _restore_metadata(self, text: str):
         meta = json.loads(text)
@@ -775,8 +796,10 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         self.multilabel_ = meta["multilabel"]
         self.init_score_ = np.asarray(meta["init_score"], dtype=np.float64)
         self.n_features_in_ = meta["n_features_in"]
-        if meta["feature_names_in"] is not None:
-            self.feature_names_in_ = np.asarray(meta["feature_names_in"], dtype=object)
+        names = (meta["feature_names_in"] if "feature_names_in" in meta
+                 else self._feature_names_in_booster())
+        if names is not None:
+            self.feature_names_in_ = np.asarray(names, dtype=object)
         elif hasattr(self, "feature_names_in_"):
             del self.feature_names_in_
         self.focal_gamma = meta["focal_gamma"]

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import json
+import os
+
 import numpy as np
 import xgboost as xgb
+from scipy.special import logit
 
 from ._adapter import ObjectiveAdapter, SklearnMetric
 from ._booster import metric_list
@@ -159,8 +163,7 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         # keeps the metrics it trained with.
         self._booster_model.eval_metric = None
         self.booster_ = self._booster_model.get_booster()
-        self.booster_.set_attr(**{METADATA_ATTRIBUTE: self._metadata(),
-                                  INTERCEPT_ATTRIBUTE: "1" if self._intercept_in_model else None})
+        self._mark_booster()
         if evals:
             self.evals_result_ = self._booster_model.evals_result()
         if hasattr(self._booster_model, "best_iteration"):  # set by early stopping
@@ -224,6 +227,51 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         """The trained ``xgboost.Booster`` (the same object as ``booster_``)."""
         self._check_fitted("booster_")
         return self.booster_
+
+    @property
+    def _Booster(self):  # noqa: N802 (XGBClassifier's name)
+        # Where XGBClassifier keeps its booster, which code written for it
+        # reads (and hasattr(model, "_Booster") as "fitted"): booster_ here.
+        try:
+            return self.__dict__["booster_"]
+        except KeyError:
+            raise AttributeError(f"{type(self).__name__} is not fitted: it has no "
+                                 "_Booster (booster_)") from None
+
+    def _metadata_of_parent_model(self, booster, source) -> str:
+        learner = json.loads(booster.save_config())["learner"]
+        objective = learner["objective"]["name"]
+        if objective not in self._cross_entropy_objectives:
+            raise ValueError(
+                f"{source if isinstance(source, (str, os.PathLike)) else 'the model'} is an "
+                f"XGBoost model of objective {objective!r}, not a classifier: "
+                f"{type(self).__name__} loads its own files (save_model) and XGBoost's "
+                f"classifiers ({', '.join(sorted(self._cross_entropy_objectives))})")
+        model_param = learner["learner_model_param"]
+        n_classes = int(model_param["num_class"])
+        if n_classes == 2:
+            raise ValueError(
+                f"the model is a two-class softmax ({objective!r}, num_class=2), which "
+                f"{type(self).__name__} cannot hold: it models two classes with one margin "
+                "(binary:logistic), as XGBClassifier trains them")
+        n_targets = int(model_param.get("num_target", 1))
+        # base_score: a probability per output for binary:logistic, a margin
+        # per class for multi:softprob (one number before XGBoost 3.1).
+        base = np.atleast_1d(np.asarray(json.loads(model_param["base_score"]), np.float64))
+        if objective == "binary:logistic":
+            start = logit(base)
+            classes = np.arange(n_targets) if n_targets > 1 else np.arange(2)
+            init_score = start if n_targets > 1 else float(start[0])
+        else:
+            classes = np.arange(n_classes)
+            init_score = np.broadcast_to(base, (n_classes,))
+        return self._cross_entropy_metadata(classes, multilabel=n_targets > 1,
+                                            init_score=init_score,
+                                            n_features_in=booster.num_features())
+
+    def _feature_names_in_booster(self):
+        # XGBoost keeps the training columns' names in the model itself.
+        return self.booster_.feature_names
 
     @property
     def best_iteration(self) -> int:
@@ -314,6 +362,11 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         # A user's base_margin replaces the start, as it replaces base_score.
         return margin if base_margin is not None else margin + self._margin_offset
 
+    def _mark_booster(self):
+        """Write this estimator's metadata, and where its start is, on the booster."""
+        self.booster_.set_attr(**{METADATA_ATTRIBUTE: self._metadata(),
+                                  INTERCEPT_ATTRIBUTE: "1" if self._intercept_in_model else None})
+
     def save_model(self, fname):
         """Write the model in XGBoost's native format (``.json`` or ``.ubj``).
 
@@ -321,24 +374,31 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         (classes, starting margin, focal parameters), as a booster attribute;
         :meth:`load_model` reads it back.
         """
-        self.booster_.set_attr(**{METADATA_ATTRIBUTE: self._metadata()})
+        self._mark_booster()
         self._booster_model.save_model(fname)
 
     def load_model(self, fname):
-        """Load a file written by :meth:`save_model`; returns self.
+        """Load a model file (or a ``bytearray`` holding one); returns self.
 
-        ``fname`` may also be a ``bytearray`` holding such a model.
+        A file written by :meth:`save_model` predicts as the estimator that
+        was saved. A classifier XGBoost wrote itself (``binary:logistic``,
+        ``multi:softprob``, ``multi:softmax``; by ``XGBClassifier`` or
+        ``xgboost.train``) loads as what it is, focal loss at
+        ``focal_gamma=0``: classes ``0 .. n_classes - 1`` as
+        ``XGBClassifier.load_model`` gives them, the parent's probabilities.
         """
         model = FocalXGBClassifier._wrapper_class()  # the parent, also for Dask subclasses
         model.load_model(fname)
         meta = model.get_booster().attr(METADATA_ATTRIBUTE)
-        if meta is None:
-            raise ValueError(f"{fname} was not written by FocalXGBClassifier.save_model")
-        self._restore_metadata(meta)
+        parents_file = meta is None
+        if parents_file:
+            meta = self._metadata_of_parent_model(model.get_booster(), fname)
         self._booster_model = model
         self.booster_ = model.get_booster()
-        # Files written before the vector intercept keep the start outside.
-        self._intercept_in_model = (self._single_margin
+        self._restore_metadata(meta)
+        # Our files written before the vector intercept keep the start outside;
+        # XGBoost's own always hold it (base_score).
+        self._intercept_in_model = (parents_file or self._single_margin
                                     or self.booster_.attr(INTERCEPT_ATTRIBUTE) == "1")
         self._margin_offset = 0.0 if self._intercept_in_model else self.init_score_
         return self

@@ -8,6 +8,9 @@ parent's result, not just the same shape.
 
 from __future__ import annotations
 
+import json
+import warnings
+
 import numpy as np
 import pytest
 
@@ -509,3 +512,93 @@ def test_every_data_type_the_parents_take(booster, kind, data):
         pytest.skip(f"{type(parent).__name__} refuses {kind}: {error}")
     np.testing.assert_allclose(ours.fit(X_kind, y_kind).predict_proba(X_kind), expected,
                                atol=XGB_ATOL if booster == "xgboost" else LGBM_ATOL)
+
+
+# ----------------------------------------------------------- XGBoost's files
+@pytest.mark.parametrize("task", ["binary", "multiclass", "multilabel", "xgboost_train"])
+def test_xgboost_loads_the_parents_model_files(task, tmp_path):
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(400, 4))
+    y = {"binary": (X[:, 0] > 0.3).astype(int),
+         "multiclass": np.digitize(X[:, 0], [-0.5, 0.5]),
+         "multilabel": (X[:, :3] > 0).astype(int),
+         "xgboost_train": np.digitize(X[:, 1], [-0.5, 0.5])}[task]
+    path = tmp_path / "parent.json"
+    if task == "xgboost_train":  # a Booster of xgboost.train, no estimator behind it
+        xgb.train({"objective": "multi:softmax", "num_class": 3}, xgb.DMatrix(X, y), 5).save_model(
+            path)
+    else:
+        xgb.XGBClassifier(n_estimators=5).fit(X, y).save_model(path)
+    parent = xgb.XGBClassifier()
+    parent.load_model(path)
+    ours = FocalXGBClassifier().load_model(path)
+    # What the file is: cross entropy, focal loss at gamma 0.
+    assert ours.focal_gamma == 0.0 and ours.focal_alpha is None
+    np.testing.assert_array_equal(ours.predict(X), parent.predict(X))
+    # float32 probabilities (the parent) against float64 (ours)
+    np.testing.assert_allclose(ours.predict_proba(X), parent.predict_proba(X), atol=1e-6)
+    if task != "multilabel":  # XGBClassifier says [0, 1] for any indicator matrix
+        np.testing.assert_array_equal(ours.classes_, parent.classes_)
+    # Saved again by us, it predicts the same.
+    ours.save_model(tmp_path / "again.json")
+    again = FocalXGBClassifier().load_model(tmp_path / "again.json")
+    np.testing.assert_array_equal(again.predict_proba(X), ours.predict_proba(X))
+
+
+def test_xgboost_refuses_a_model_file_that_is_no_classifier(tmp_path):
+    X = np.random.default_rng(0).normal(size=(50, 3))
+    y = (X[:, 0] > 0).astype(int)
+    path = tmp_path / "model.json"
+    xgb.train({"objective": "reg:squarederror"}, xgb.DMatrix(X, X[:, 0]), 2).save_model(path)
+    with pytest.raises(ValueError, match="objective 'reg:squarederror', not a classifier"):
+        FocalXGBClassifier().load_model(path)
+    xgb.train({"objective": "multi:softprob", "num_class": 2}, xgb.DMatrix(X, y), 2).save_model(
+        path)
+    with pytest.raises(ValueError, match="two-class softmax"):
+        FocalXGBClassifier().load_model(path)
+    # An estimator's file of another type: the parent's own error.
+    xgb.XGBRegressor(n_estimators=2).fit(X, X[:, 0]).save_model(path)
+    with pytest.raises(TypeError, match="different type"):
+        FocalXGBClassifier().load_model(path)
+
+
+def test_xgboost_booster_is_where_the_parent_keeps_it(data, tmp_path):
+    X, y = data
+    assert not hasattr(xgb.XGBClassifier(), "_Booster")
+    assert not hasattr(FocalXGBClassifier(), "_Booster")
+    model = FocalXGBClassifier(n_estimators=3).fit(X, y)
+    assert model._Booster is model.get_booster()
+    model.save_model(tmp_path / "m.json")
+    assert FocalXGBClassifier().load_model(tmp_path / "m.json")._Booster is not None
+
+
+def test_xgboost_files_depend_on_column_names_as_the_parents_do(data, tmp_path):
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    names = [f"x{i}" for i in range(X.shape[1])]
+    paths = []
+    for i, features in enumerate((pd.DataFrame(X, columns=names), X)):
+        paths.append(tmp_path / f"{i}.json")
+        FocalXGBClassifier(n_estimators=3).fit(features, y).save_model(paths[-1])
+    learners = [json.loads(path.read_text())["learner"] for path in paths]
+    # Only XGBoost's own record of the columns differs (so does the parent's).
+    for key in ("feature_names", "feature_types"):
+        learners[0][key] = learners[1][key]
+    assert learners[0] == learners[1]
+    np.testing.assert_array_equal(FocalXGBClassifier().load_model(paths[0]).feature_names_in_,
+                                  names)
+    assert not hasattr(FocalXGBClassifier().load_model(paths[1]), "feature_names_in_")
+
+
+def test_xgboost_loaded_model_keeps_scikit_learns_feature_name_rule(data, tmp_path):
+    # Integer column names: XGBoost's booster names them "0", "1", ...;
+    # scikit-learn (and the fitted estimator) has no feature names then.
+    pd = pytest.importorskip("pandas")
+    X, y = data
+    frame = pd.DataFrame(X)
+    FocalXGBClassifier(n_estimators=3).fit(frame, y).save_model(tmp_path / "m.json")
+    loaded = FocalXGBClassifier().load_model(tmp_path / "m.json")
+    assert not hasattr(loaded, "feature_names_in_")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "X does not have valid feature names"
+        loaded.predict(frame)
