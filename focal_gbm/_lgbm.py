@@ -29,6 +29,32 @@ _BINARY_OBJECTIVE_LINE = "objective=binary sigmoid:1"
 _MULTICLASS_OBJECTIVE_LINE = "objective=multiclass num_class:{}"
 
 
+class NoObjectiveReset:
+    """A ``lightgbm.train`` callback: the booster of a callable objective keeps its config.
+
+    ``lightgbm.train`` creates the booster of a callable objective with
+    ``objective="none"``, and ``Booster.update`` then resets it to ``"none"``
+    again before the first round. That redundant reset re-draws the feature
+    sampler (with ``colsample_bytree < 1`` the trees differ from those of the
+    built-in objective on the same gradients), re-checks the parameters
+    without ``num_leaves`` (a spurious "Provided parameters constrain tree
+    depth" warning) and aborts when pre-filtering left no feature. Before the
+    first round this marks the booster as reset, as ``update`` itself would
+    after the reset (LightGBM's private flag; where a LightGBM has none, its
+    reset happens as before). A module-level class, so that it pickles (Dask).
+    """
+
+    before_iteration = True
+    order = 0  # before any user callback
+
+    def __call__(self, env) -> None:
+        if env.iteration == env.begin_iteration and hasattr(env.model, _RESET_FLAG):
+            setattr(env.model, _RESET_FLAG, True)
+
+
+# lightgbm.Booster's name-mangled "__set_objective_to_none" (LightGBM 3.0 - 4.7).
+_RESET_FLAG = "_Booster__set_objective_to_none"
+
 _NUM_CLASS_ALIASES = ("num_class", "num_classes")
 
 
@@ -59,6 +85,32 @@ _NETWORK_PARAMETERS = frozenset({
     "num_machines", "num_machine", "machine_list_filename", "machine_list_file",
     "machine_list", "mlist", "time_out",
 })
+
+
+def _shift_linear_leaves(model: str, tree_index: int, value: float) -> str:
+    """``model`` with ``value`` added to the leaf constants of a linear tree.
+
+    A linear tree (``linear_tree=True``) predicts ``leaf_const`` plus its
+    coefficients times the features, ``leaf_value`` only where one of them is
+    missing; ``Booster.set_leaf_output`` changes ``leaf_value`` alone.
+    """
+    start = model.index(f"\nTree={tree_index}\n") + 1
+    end = model.index("\n\n", start)
+    block = model[start:end]
+    constants = re.search(r"^leaf_const=(.*)$", block, flags=re.M)
+    if constants is None:
+        return model
+    shifted = " ".join(repr(float(c) + value) for c in constants.group(1).split())
+    new_block = block[:constants.start(1)] + shifted + block[constants.end(1):]
+    # The header's tree_sizes gives each tree's length in bytes: this one's changes.
+    sizes = re.search(r"^tree_sizes=(.*)$", model, flags=re.M)
+    if sizes is not None:
+        counts = sizes.group(1).split()
+        counts[tree_index] = str(int(counts[tree_index]) + len(new_block) - len(block))
+        model = model[:sizes.start(1)] + " ".join(counts) + model[sizes.end(1):]
+        offset = len(" ".join(counts)) - len(sizes.group(1))
+        start, end = start + offset, end + offset
+    return model[:start] + new_block + model[end:]
 
 
 def add_init_score(booster, init_score, *, probability_output: bool = True):
@@ -114,6 +166,8 @@ def add_init_score(booster, init_score, *, probability_output: bool = True):
         name = "binary" if n_classes == 1 else "multiclass"
         model = re.sub(r"^\[objective: .*\]$", f"[objective: {name}]", model, count=1,
                        flags=re.M)
+    for index, value in enumerate(init_score):  # the first iteration's trees
+        model = _shift_linear_leaves(model, index, float(value))
     shifted = lightgbm.Booster(model_str=model)
     # The training parameters under the names they were given, as on a booster
     # lightgbm.train returns, besides the canonical ones read from the model;
@@ -242,6 +296,7 @@ def lightgbm_train(
     # In LightGBM's order: "built-in" metrics, then feval, here the focal metric last.
     feval = [*named, *(feval if isinstance(feval, list) else [feval] if feval else []),
              trained.metric]
+    kwargs["callbacks"] = [*(kwargs.get("callbacks") or []), NoObjectiveReset()]
     booster = lightgbm.train(
         params, train_set, num_boost_round, valid_sets=valid_sets, feval=feval, **kwargs
     )

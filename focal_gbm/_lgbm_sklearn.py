@@ -12,7 +12,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 
 from ._adapter import FOCAL_METRIC, ObjectiveAdapter, SklearnMetric
 from ._booster import metric_list
-from ._lgbm import add_init_score
+from ._lgbm import NoObjectiveReset, add_init_score
 from ._lgbm_metrics import ArrayMetric, asks_for_no_metric, check_metric_task, metric_names
 from ._sklearn import (
     FOCAL_PARAMS_DOC,
@@ -59,9 +59,13 @@ _DOC = FOCAL_PARAMS_DOC + """**params
 """
 
 
-# Constructor keywords that are no prediction parameter of the booster.
-_NOT_PREDICT_PARAMETERS = frozenset({"objective", "metric", "eval_metric", "callbacks",
-                                     "num_class", "num_classes"})
+# Constructor keywords that are no prediction parameter of the booster, and
+# those Booster.predict takes as arguments (LGBMModel.predict drops them too:
+# the training data's file, with its aliases, as a config file gives it).
+_NOT_PREDICT_PARAMETERS = frozenset({
+    "objective", "metric", "eval_metric", "callbacks", "num_class", "num_classes",
+    "data", "data_filename", "train", "train_data", "train_data_file", "X", "raw_score",
+    "start_iteration", "num_iteration", "pred_leaf", "pred_contrib", "validate_features"})
 
 
 class FeatureNamesMismatchError(ValueError, lgb.basic.LightGBMError):
@@ -204,13 +208,6 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
                                                for weight in fit_params["eval_class_weight"]]
         eval_metric = self._eval_metric(params, fit_params.pop("eval_metric", None))
         params["metric"] = "None"
-        # With a callable objective LightGBM resets the objective after the
-        # Dataset is built, which aborts ("num_features() > 0") when
-        # pre-filtering removed every feature (too few rows for
-        # min_child_samples, or constant columns); keep them all instead.
-        params.setdefault("feature_pre_filter", False)
-        model = self._new_wrapper(
-            params, objective=ObjectiveAdapter(self.objective_, booster="lightgbm"))
         if evals and _has_eval_xy(self._wrapper_class):  # LightGBM >= 4.7 deprecates eval_set
             fit_params["eval_X"] = tuple(Xe for Xe, _, _ in evals)
             fit_params["eval_y"] = tuple(ye for _, ye, _ in evals)
@@ -221,13 +218,22 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
             # "training" (it recognises the objects; through eval_X it cannot).
             fit_params["eval_names"] = ["training" if Xe is X and ye is y else f"valid_{i}"
                                         for i, (Xe, ye, _) in enumerate(evals)]
-        model.fit(
-            X, y, sample_weight=sample_weight, init_score=init_score,
+        fit_params.update(
+            sample_weight=sample_weight, init_score=init_score,
             # lightgbm.dask needs None, not a list of None, for "no weights".
             eval_sample_weight=([we for _, _, we in evals]
                                 if any(we is not None for _, _, we in evals) else None),
-            eval_init_score=eval_init_score, eval_metric=eval_metric, **fit_params,
-        )
+            eval_init_score=eval_init_score, eval_metric=eval_metric,
+            callbacks=[*(fit_params.get("callbacks") or []), NoObjectiveReset()])
+        # LightGBM pre-filters features by row counts (min_child_samples),
+        # which a row of weight 2 and two copies of it do not share; keeping
+        # every feature lets the sample weights act as copies (scikit-learn's
+        # contract, check_sample_weight_equivalence). A feature it would drop
+        # cannot be split on either way.
+        params.setdefault("feature_pre_filter", False)
+        model = self._new_wrapper(
+            params, objective=ObjectiveAdapter(self.objective_, booster="lightgbm"))
+        model.fit(X, y, **fit_params)
         self.booster_ = add_init_score(self._trained_booster(model), self.init_score_)
         # As LGBMClassifier sets them: {} and 0 without eval_set / early stopping.
         self.evals_result_ = model.evals_result_
@@ -415,6 +421,10 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         # (pred_early_stop, ...), those of the call taking precedence.
         given = {name: value for name, value in self._extra_params.items()
                  if name not in _NOT_PREDICT_PARAMETERS}
+        if self._multiclass:
+            # As the parent's predict parameters (LightGBM checks the others,
+            # auc_mu_weights' length, ..., against the class count).
+            given.update(objective="multiclass", num_class=self.n_classes_)
         return self.booster_.predict(X, raw_score=True, **{**given, **predict_params})
 
     def save_model(self, filename):

@@ -602,3 +602,67 @@ def test_xgboost_loaded_model_keeps_scikit_learns_feature_name_rule(data, tmp_pa
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # no "X does not have valid feature names"
         loaded.predict(frame)
+
+
+# ------------------------------------------------ LightGBM's booster options
+@pytest.mark.parametrize("n_classes", [2, 3])
+@pytest.mark.parametrize("options", [
+    {"colsample_bytree": 0.7},  # the feature sampler's draws
+    {"linear_tree": True},  # leaves with linear models, which hold the start too
+    {"subsample": 0.7, "subsample_freq": 1},
+    {"max_depth": 3},
+], ids=lambda options: next(iter(options)))
+def test_lightgbm_booster_options_train_the_parents_model(options, n_classes):
+    rng = np.random.default_rng(7)
+    X = rng.normal(size=(1500, 6))
+    y = np.digitize(X[:, 0] + X[:, 1] + rng.normal(size=1500), [0.0, 1.0][: n_classes - 1])
+    X[::9, 2] = np.nan  # linear trees fall back to the leaf value there
+    params = {"n_estimators": 20, "num_leaves": 7, "verbose": -1, **options}
+    parent = lgb.LGBMClassifier(**params).fit(X, y)
+    ours = FocalLGBMClassifier(**params, **AS_PARENT).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), parent.predict_proba(X), atol=LGBM_ATOL)
+
+
+def test_lightgbm_train_samples_features_as_the_built_in_objective():
+    from focal_gbm import FocalLoss, lightgbm_train
+
+    rng = np.random.default_rng(8)
+    X = rng.normal(size=(1500, 6))
+    y = (X[:, 0] + rng.normal(size=1500) > 0).astype(float)
+    params = {"feature_fraction": 0.6, "num_leaves": 7, "verbose": -1}
+    parent = lgb.train({**params, "objective": "binary"}, lgb.Dataset(X, y), 20)
+    ours = lightgbm_train(params, lgb.Dataset(X, y), 20,
+                          objective=FocalLoss(gamma=0.0, alpha=None))
+    np.testing.assert_allclose(ours.predict(X), parent.predict(X), atol=LGBM_ATOL)
+
+
+def test_lightgbm_max_depth_alone_warns_no_more_than_the_parent(data, capsys):
+    X, y = data
+    lgb.LGBMClassifier(n_estimators=2, max_depth=5, verbose=0).fit(X, y)
+    parents = capsys.readouterr().out
+    FocalLGBMClassifier(n_estimators=2, max_depth=5, verbose=0).fit(X, y)
+    ours = capsys.readouterr().out
+    assert "constrain tree depth" not in parents
+    assert "constrain tree depth" not in ours
+
+
+@pytest.mark.parametrize("X", [np.ones((100, 3)), np.arange(30.0).reshape(10, 3)],
+                         ids=["constant columns", "fewer rows than min_child_samples"])
+def test_lightgbm_data_without_a_split_trains_the_parents_constant_model(X):
+    y = np.arange(len(X)) % 2
+    parent = lgb.LGBMClassifier(n_estimators=3, verbose=-1).fit(X, y)
+    ours = FocalLGBMClassifier(n_estimators=3, verbose=-1, **AS_PARENT).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), parent.predict_proba(X), atol=LGBM_ATOL)
+
+
+def test_lightgbm_a_config_files_parameters_train_and_predict_as_in_the_parent():
+    # A config file's parameters (the training data's file, auc_mu_weights
+    # of five classes) as LGBMClassifier takes them.
+    rng = np.random.default_rng(9)
+    X = rng.normal(size=(600, 4))
+    y = np.digitize(X[:, 0], [-1.0, -0.3, 0.3, 1.0])
+    params = {"n_estimators": 5, "verbose": -1, "data": "train.txt",
+              "auc_mu_weights": [0 if i == j else 1 for i in range(5) for j in range(5)]}
+    parent = lgb.LGBMClassifier(**params).fit(X, y)
+    ours = FocalLGBMClassifier(**params, **AS_PARENT).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), parent.predict_proba(X), atol=LGBM_ATOL)
