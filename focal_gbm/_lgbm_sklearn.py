@@ -124,11 +124,6 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
 
     __init__ = make_init(booster_defaults(lgb.LGBMClassifier, exclude=("objective",)), _DOC)
 
-    # LGBMClassifier's objective parameter, as tools read it (SHAP: None is
-    # LightGBM's default log loss, whose margins are log-odds as ours are).
-    # Not a parameter here: the focal loss is the objective.
-    objective = None
-
     # What the Dask estimator swaps: the wrapper that trains and how its
     # booster is read back.
     _wrapper_class = lgb.LGBMClassifier

@@ -394,6 +394,22 @@ class FocalClassifierBase(FocalTagsMixin, ClassifierMixin, BaseEstimator):
         params.update(self._extra_params)
         return params
 
+    # The parent's objective parameter, as code written for it (and tools
+    # such as SHAP) reads it: the cross entropy the focal loss generalises,
+    # or the name given (objective= takes those only). Not in the signature:
+    # the focal loss is the objective.
+    @property
+    def objective(self):
+        return self._extra_params.get("objective", self._parent_objective())
+
+    @objective.setter
+    def objective(self, value):
+        self._extra_params["objective"] = value
+
+    def _parent_objective(self):
+        """The parent's ``objective`` where none was given (its default, or the fitted task's)."""
+        return None
+
     def set_params(self, **params):
         refuse_unknown_focal_names(type(self).__name__, params)
         valid = set(self._get_param_names())

@@ -269,6 +269,12 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
                                             init_score=init_score,
                                             n_features_in=booster.num_features())
 
+    def _parent_objective(self):
+        # XGBClassifier's default, which its fit turns into multi:softprob
+        # for more than two classes.
+        fitted_multiclass = self.__dict__.get("n_classes_", 2) > 2 and not self.multilabel_
+        return "multi:softprob" if fitted_multiclass else "binary:logistic"
+
     def _feature_names_in_booster(self):
         # XGBoost keeps the training columns' names in the model itself.
         return self.booster_.feature_names
@@ -396,6 +402,8 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
         self._booster_model = model
         self.booster_ = model.get_booster()
         self._restore_metadata(meta)
+        if parents_file:  # the objective it names, as XGBClassifier.load_model sets it
+            self.objective = model.objective
         # Our files written before the vector intercept keep the start outside;
         # XGBoost's own always hold it (base_score).
         self._intercept_in_model = (parents_file or self._single_margin

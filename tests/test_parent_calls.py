@@ -666,3 +666,18 @@ def test_lightgbm_a_config_files_parameters_train_and_predict_as_in_the_parent()
     parent = lgb.LGBMClassifier(**params).fit(X, y)
     ours = FocalLGBMClassifier(**params, **AS_PARENT).fit(X, y)
     np.testing.assert_allclose(ours.predict_proba(X), parent.predict_proba(X), atol=LGBM_ATOL)
+
+
+def test_objective_reads_as_the_parents(three_classes, tmp_path):
+    X, y = three_classes
+    for ours, parent in ((FocalXGBClassifier(n_estimators=2), xgb.XGBClassifier(n_estimators=2)),
+                         (FocalLGBMClassifier(n_estimators=2, verbose=-1),
+                          lgb.LGBMClassifier(n_estimators=2, verbose=-1))):
+        assert ours.objective == parent.objective  # the parent's default
+        assert ours.fit(X, y).objective == parent.fit(X, y).objective  # after a 3-class fit
+    given = FocalXGBClassifier(objective="multi:softmax", n_estimators=2)
+    assert given.objective == "multi:softmax"
+    # A file of the parent's names its objective, as XGBClassifier.load_model reads it.
+    xgb.XGBClassifier(objective="multi:softmax", n_estimators=2).fit(X, y).save_model(
+        tmp_path / "parents.json")
+    assert FocalXGBClassifier().load_model(tmp_path / "parents.json").objective == "multi:softmax"
