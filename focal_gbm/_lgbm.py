@@ -34,9 +34,9 @@ class NoObjectiveReset:
 
     ``lightgbm.train`` creates the booster of a callable objective with
     ``objective="none"``, and ``Booster.update`` then resets it to ``"none"``
-    again before the first round. That redundant reset re-draws the feature
-    sampler (with ``colsample_bytree < 1`` the trees differ from those of the
-    built-in objective on the same gradients), re-checks the parameters
+    again before the first round. That redundant reset changes the features
+    the trees sample (with ``colsample_bytree < 1`` they differ from those of
+    the built-in objective on the same gradients), re-checks the parameters
     without ``num_leaves`` (a spurious "Provided parameters constrain tree
     depth" warning) and aborts when pre-filtering left no feature. Before the
     first round this marks the booster as reset, as ``update`` itself would
@@ -52,7 +52,8 @@ class NoObjectiveReset:
             setattr(env.model, _RESET_FLAG, True)
 
 
-# lightgbm.Booster's name-mangled "__set_objective_to_none" (LightGBM 3.0 - 4.7).
+# lightgbm.Booster's name-mangled "__set_objective_to_none" (LightGBM 4.7 and
+# its development head; tests/test_parent_calls.py notices if it goes).
 _RESET_FLAG = "_Booster__set_objective_to_none"
 
 _NUM_CLASS_ALIASES = ("num_class", "num_classes")
