@@ -224,7 +224,8 @@ class FocalLGBMClassifier(FocalClassifierBase, lgb.LGBMClassifier):
         # which a row of weight 2 and two copies of it do not share; keeping
         # every feature lets the sample weights act as copies (scikit-learn's
         # contract, check_sample_weight_equivalence). A feature it would drop
-        # cannot be split on either way.
+        # cannot be split on either way; only colsample_bytree < 1 then draws
+        # from more features than the parent does.
         params.setdefault("feature_pre_filter", False)
         model = self._new_wrapper(
             params, objective=ObjectiveAdapter(self.objective_, booster="lightgbm"))

@@ -239,6 +239,7 @@ class FocalXGBClassifier(FocalClassifierBase, xgb.XGBClassifier):
                                  "_Booster (booster_)") from None
 
     def _metadata_of_parent_model(self, booster, source) -> str:
+        """The metadata of a classifier file XGBoost wrote itself (see :meth:`load_model`)."""
         learner = json.loads(booster.save_config())["learner"]
         objective = learner["objective"]["name"]
         if objective not in self._cross_entropy_objectives:
