@@ -37,6 +37,7 @@ def _booster_of(data) -> str | None:
 FOCAL_METRIC = "focal_loss"
 """The name under which the boosters report the focal metric."""
 
+
 def labels_and_weights(data, shape: tuple[int, ...] | None = None):
     """Labels and weights (or None) of a booster's data object.
 
@@ -105,7 +106,6 @@ def _xgboost_world_size() -> int:
 
 def _n_columns(z: NDArray) -> int | None:
     return z.shape[1] if z.ndim == 2 else None
-
 
 
 def _hessian_scale(loss, booster: str, margin: NDArray) -> float:

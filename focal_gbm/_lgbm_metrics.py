@@ -126,13 +126,14 @@ def metric_value(name: str, y_true, margin, weight=None,
     params = params or {}
     margin = np.asarray(margin, dtype=np.float64)
     y = np.asarray(y_true, dtype=np.float64)
+    w = None if weight is None else np.asarray(weight, dtype=np.float64)
     check_metric_task(name, multiclass=margin.ndim == 2)
     if name == "auc_mu":
-        value = _auc_mu(y, margin, weight, params)
+        value = _auc_mu(y, margin, w, params)
     elif name in MULTICLASS_METRICS:
-        value = _multiclass_loss(name, y, softmax(margin, axis=1), weight, params)
+        value = _multiclass_loss(name, y, softmax(margin, axis=1), w, params)
     else:
-        value = _binary_value(name, y, margin, expit(margin), weight, params)
+        value = _binary_value(name, y, margin, expit(margin), w, params)
     return display_name(name, params), float(value), name in _HIGHER_IS_BETTER
 
 
@@ -140,8 +141,7 @@ def _average(loss, weight):
     return np.sum(loss) / loss.size if weight is None else np.sum(weight * loss) / np.sum(weight)
 
 
-def _binary_value(name, y, margin, p, weight, params):
-    w = None if weight is None else np.asarray(weight, dtype=np.float64)
+def _binary_value(name, y, margin, p, w, params):
     if name in ("auc", "average_precision"):
         from sklearn.metrics import average_precision_score, roc_auc_score
 
@@ -228,7 +228,7 @@ def _r2(y, p, w):
     return 1.0 - residual / total
 
 
-def _multiclass_loss(name, y, proba, weight, params):
+def _multiclass_loss(name, y, proba, w, params):
     label = y.astype(np.intp)
     own = proba[np.arange(label.size), label]
     if name == "multi_error":
@@ -237,10 +237,10 @@ def _multiclass_loss(name, y, proba, weight, params):
         loss = (proba >= own[:, None]).sum(axis=1) > top_k
     else:
         loss = -np.log(np.where(own > _LOG_LOSS_EPSILON, own, _LOG_LOSS_EPSILON))
-    return _average(loss, None if weight is None else np.asarray(weight, dtype=np.float64))
+    return _average(loss, w)
 
 
-def _auc_mu(y, margin, weight, params):
+def _auc_mu(y, margin, w, params):
     """AUC-mu (Kleiman and Page, 2019) as LightGBM computes it, on raw scores.
 
     The mean over class pairs (i, j) of the AUC separating class i from j by
@@ -254,7 +254,6 @@ def _auc_mu(y, margin, weight, params):
     given = params.get("auc_mu_weights")
     matrix = (np.ones((n_classes, n_classes)) - np.eye(n_classes) if not given
               else np.asarray(given, dtype=np.float64).reshape(n_classes, n_classes))
-    w = None if weight is None else np.asarray(weight, dtype=np.float64)
     label = y.astype(np.intp)
     total = 0.0
     for i in range(n_classes):
